@@ -1,0 +1,483 @@
+//! Reads a catalogue folder's files (given as text: this crate does no IO) into a checked
+//! [`Catalog`], or every problem found, each with its file and line.
+//!
+//! A catalogue folder holds `agencies.toml`, `workflows/<id>.toml` (workflows that services
+//! share) and `services/<id>.toml` (one service each).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+use super::check_field::compile_field;
+use super::check_workflow::compile_workflow;
+use super::model::{
+    Agency, Catalog, Certificate, Document, Fee, FieldType, ServiceDefinition, Workflow,
+};
+use super::problem::{Problem, Reporter};
+use super::raw::{RawAgencies, RawService, RawWorkflow};
+
+/// What a file in a catalogue folder holds, decided by where it sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Agencies,
+    Workflow,
+    Service,
+}
+
+impl SourceKind {
+    /// Classifies a path relative to the catalogue folder (with `/` separators).
+    pub fn from_relative_path(rel: &str) -> Option<SourceKind> {
+        let rel = rel.trim_start_matches("./");
+        if rel == "agencies.toml" {
+            Some(SourceKind::Agencies)
+        } else if rel.starts_with("workflows/") && rel.ends_with(".toml") {
+            Some(SourceKind::Workflow)
+        } else if rel.starts_with("services/") && rel.ends_with(".toml") {
+            Some(SourceKind::Service)
+        } else {
+            None
+        }
+    }
+}
+
+/// One file of a catalogue: the path to show in messages, its kind and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    pub kind: SourceKind,
+    pub text: String,
+}
+
+impl SourceFile {
+    /// The file name without folder and extension: a service's or workflow's expected id.
+    fn stem(&self) -> &str {
+        let name = self.path.rsplit(['/', '\\']).next().unwrap_or(&self.path);
+        name.strip_suffix(".toml").unwrap_or(name)
+    }
+}
+
+/// Checks a whole catalogue. Returns it only if no problem was found.
+pub fn load_catalog(files: &[SourceFile]) -> Result<Catalog, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut catalog = Catalog::default();
+
+    let agency_files: Vec<_> = files
+        .iter()
+        .filter(|f| f.kind == SourceKind::Agencies)
+        .collect();
+    if agency_files.is_empty() {
+        problems.push(Problem {
+            file: "agencies.toml".into(),
+            line: 1,
+            code: "missing_agencies",
+            message: "the catalogue has no agencies.toml".into(),
+        });
+    }
+    for file in agency_files {
+        let mut r = Reporter::new(&file.path, &file.text, &mut problems);
+        let Some(raw) = parse::<RawAgencies>(&mut r, &file.text) else {
+            continue;
+        };
+        for a in raw.agency {
+            let a = a.into_inner();
+            if !r.check_id(&a.id, "agency") {
+                continue;
+            }
+            r.check_text(&a.name, &format!("name of agency `{}`", a.id.get_ref()));
+            let id = a.id.get_ref().clone();
+            if catalog.agencies.contains_key(&id) {
+                r.at(
+                    a.id.span(),
+                    "duplicate_agency",
+                    format!("agency `{id}` is declared twice"),
+                );
+                continue;
+            }
+            catalog.agencies.insert(
+                id.clone(),
+                Agency {
+                    id,
+                    name: a.name.into_inner(),
+                },
+            );
+        }
+    }
+
+    let mut workflows: BTreeMap<String, Option<Arc<Workflow>>> = BTreeMap::new();
+    for file in files.iter().filter(|f| f.kind == SourceKind::Workflow) {
+        let mut r = Reporter::new(&file.path, &file.text, &mut problems);
+        let Some(raw) = parse::<RawWorkflow>(&mut r, &file.text) else {
+            workflows.insert(file.stem().to_string(), None);
+            continue;
+        };
+        let id = file.stem().to_string();
+        if let Some(declared) = &raw.id
+            && declared.get_ref() != &id
+        {
+            r.at(
+                declared.span(),
+                "id_file_mismatch",
+                format!(
+                    "workflow id `{}` differs from its file name `{id}.toml`",
+                    declared.get_ref()
+                ),
+            );
+        }
+        let compiled = compile_workflow(&mut r, id.clone(), raw).map(Arc::new);
+        workflows.insert(id, compiled);
+    }
+
+    let mut prefixes: BTreeMap<String, String> = BTreeMap::new();
+    for file in files.iter().filter(|f| f.kind == SourceKind::Service) {
+        let mut r = Reporter::new(&file.path, &file.text, &mut problems);
+        let Some(service) = compile_service(&mut r, file, &catalog, &workflows) else {
+            continue;
+        };
+        if let Some(other) = prefixes.insert(service.reference_prefix.clone(), service.id.clone()) {
+            r.at(
+                0..0,
+                "duplicate_reference_prefix",
+                format!(
+                    "reference prefix `{}` is already used by service `{other}`",
+                    service.reference_prefix
+                ),
+            );
+            continue;
+        }
+        if catalog.services.contains_key(&service.id) {
+            r.at(
+                0..0,
+                "duplicate_service",
+                format!("service `{}` is defined twice", service.id),
+            );
+            continue;
+        }
+        catalog
+            .services
+            .insert(service.id.clone(), Arc::new(service));
+    }
+
+    if problems.is_empty() {
+        Ok(catalog)
+    } else {
+        Err(problems)
+    }
+}
+
+fn parse<T: DeserializeOwned>(r: &mut Reporter<'_>, text: &str) -> Option<T> {
+    match toml::from_str::<T>(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            r.at(span, "syntax", e.message().trim().to_string());
+            None
+        }
+    }
+}
+
+fn compile_service(
+    r: &mut Reporter<'_>,
+    file: &SourceFile,
+    catalog: &Catalog,
+    workflows: &BTreeMap<String, Option<Arc<Workflow>>>,
+) -> Option<ServiceDefinition> {
+    // The workflow is read as a plain value first: a string names a shared workflow, a table
+    // is written inline and is then read again with its spans.
+    let raw = parse::<RawService<toml::Value>>(r, &file.text)?;
+    let workflow = match raw.workflow.get_ref() {
+        toml::Value::String(name) => match workflows.get(name) {
+            Some(found) => found.clone(),
+            None => {
+                r.at(
+                    raw.workflow.span(),
+                    "unknown_workflow",
+                    format!("workflow `{name}` is neither inline nor in workflows/{name}.toml"),
+                );
+                None
+            }
+        },
+        toml::Value::Table(_) => {
+            let inline = parse::<InlineWorkflow>(r, &file.text)?;
+            compile_workflow(r, raw.id.get_ref().clone(), inline.workflow.into_inner())
+                .map(Arc::new)
+        }
+        _ => {
+            r.at(
+                raw.workflow.span(),
+                "invalid_workflow",
+                "`workflow` must name a shared workflow or be a [workflow] table",
+            );
+            None
+        }
+    };
+    compile_service_body(r, file, catalog, raw, workflow)
+}
+
+#[derive(serde::Deserialize)]
+struct InlineWorkflow {
+    workflow: toml::Spanned<RawWorkflow>,
+}
+
+fn compile_service_body(
+    r: &mut Reporter<'_>,
+    file: &SourceFile,
+    catalog: &Catalog,
+    raw: RawService<toml::Value>,
+    workflow: Option<Arc<Workflow>>,
+) -> Option<ServiceDefinition> {
+    let before = r.problems.len();
+    let id = raw.id.get_ref().clone();
+    if r.check_id(&raw.id, "service") && id != file.stem() {
+        r.at(
+            raw.id.span(),
+            "id_file_mismatch",
+            format!(
+                "service id `{id}` differs from its file name `{}.toml`",
+                file.stem()
+            ),
+        );
+    }
+    let version = match u32::try_from(*raw.version.get_ref()) {
+        Ok(v) if v >= 1 => v,
+        _ => {
+            r.at(
+                raw.version.span(),
+                "invalid_version",
+                "version must be a whole number from 1",
+            );
+            0
+        }
+    };
+    if !catalog.agencies.contains_key(raw.agency.get_ref()) {
+        r.at(
+            raw.agency.span(),
+            "unknown_agency",
+            format!(
+                "agency `{}` is not declared in agencies.toml",
+                raw.agency.get_ref()
+            ),
+        );
+    }
+    let prefix = raw.reference_prefix.get_ref();
+    if !(2..=6).contains(&prefix.len()) || !prefix.bytes().all(|b| b.is_ascii_uppercase()) {
+        r.at(
+            raw.reference_prefix.span(),
+            "invalid_reference_prefix",
+            format!("reference_prefix `{prefix}` must be 2 to 6 capital letters A-Z"),
+        );
+    }
+    if let Some(c) = &raw.category {
+        r.check_id(c, "category");
+    }
+    r.check_text(&raw.name, "service name");
+    r.check_text(&raw.description, "service description");
+    if let Some(p) = &raw.processing_time {
+        r.check_text(p, "processing_time");
+    }
+
+    let fee = raw.fee.get_ref();
+    let amount_minor = match parse_amount(fee.amount.get_ref()) {
+        Some(a) => a,
+        None => {
+            r.at(
+                fee.amount.span(),
+                "invalid_amount",
+                "fee amount must be a non-negative whole number or a decimal string with at most two decimals, like \"8.85\"",
+            );
+            0
+        }
+    };
+    let currency = fee.currency.get_ref();
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        r.at(
+            fee.currency.span(),
+            "invalid_currency",
+            format!("currency `{currency}` must be an ISO 4217 code like EGP"),
+        );
+    }
+    if let Some(n) = &fee.note {
+        r.check_text(n, "fee note");
+    }
+
+    let mut fields = Vec::new();
+    for raw_field in &raw.fields {
+        let f = raw_field.get_ref();
+        if fields
+            .iter()
+            .any(|x: &super::model::Field| &x.id == f.id.get_ref())
+        {
+            r.at(
+                f.id.span(),
+                "duplicate_field",
+                format!("field `{}` is declared twice", f.id.get_ref()),
+            );
+            continue;
+        }
+        if let Some(field) = compile_field(r, f) {
+            fields.push(field);
+        }
+    }
+
+    let mut documents: Vec<Document> = Vec::new();
+    for raw_doc in &raw.documents {
+        let d = raw_doc.get_ref();
+        r.check_id(&d.id, "document");
+        r.check_text(&d.name, &format!("name of document `{}`", d.id.get_ref()));
+        if documents.iter().any(|x| &x.id == d.id.get_ref()) {
+            r.at(
+                d.id.span(),
+                "duplicate_document",
+                format!("document `{}` is listed twice", d.id.get_ref()),
+            );
+            continue;
+        }
+        if let Some(fid) = &d.field {
+            match raw
+                .fields
+                .iter()
+                .find(|f| f.get_ref().id.get_ref() == fid.get_ref())
+            {
+                None => r.at(
+                    fid.span(),
+                    "unknown_field",
+                    format!(
+                        "document `{}` names unknown field `{}`",
+                        d.id.get_ref(),
+                        fid.get_ref()
+                    ),
+                ),
+                Some(f) if f.get_ref().field_type.get_ref() != "file" => r.at(
+                    fid.span(),
+                    "document_field_not_file",
+                    format!(
+                        "document `{}` is uploaded through `{}`, which is not a file field",
+                        d.id.get_ref(),
+                        fid.get_ref()
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        documents.push(Document {
+            id: d.id.get_ref().clone(),
+            name: d.name.get_ref().clone(),
+            required: d.required,
+            field: d.field.as_ref().map(|f| f.get_ref().clone()),
+        });
+    }
+
+    let issuing = workflow
+        .as_ref()
+        .and_then(|w| w.issue_certificate_in.clone());
+    let certificate = match &raw.certificate {
+        None => {
+            if issuing.is_some() {
+                r.at(
+                    raw.workflow.span(),
+                    "issuing_state_without_certificate",
+                    format!(
+                        "the workflow issues a certificate but service `{id}` has no [certificate]"
+                    ),
+                );
+            }
+            None
+        }
+        Some(c) => {
+            let c = c.get_ref();
+            r.check_text(&c.title, "certificate title");
+            if workflow.is_some() && issuing.is_none() {
+                r.at(
+                    c.title.span(),
+                    "certificate_without_issuing_state",
+                    "there is a [certificate] but the workflow has no issue_certificate_in state",
+                );
+            }
+            let validity_days = match &c.validity_days {
+                Some(v) => match u32::try_from(*v.get_ref()) {
+                    Ok(d) if d >= 1 => Some(d),
+                    _ => {
+                        r.at(
+                            v.span(),
+                            "invalid_validity",
+                            "validity_days must be a whole number from 1",
+                        );
+                        None
+                    }
+                },
+                None => None,
+            };
+            for claim in &c.claims {
+                match raw.fields.iter().find(|f| f.get_ref().id.get_ref() == claim.get_ref()) {
+                    None => r.at(claim.span(), "unknown_field", format!("certificate claim `{}` is not a field of this service", claim.get_ref())),
+                    Some(f) if FieldType::parse(f.get_ref().field_type.get_ref()) == Some(FieldType::File) => r.at(
+                        claim.span(),
+                        "file_claim",
+                        format!("certificate claim `{}` is a file field; certificates carry data, not files", claim.get_ref()),
+                    ),
+                    Some(_) => {}
+                }
+            }
+            Some(Certificate {
+                title: c.title.get_ref().clone(),
+                validity_days,
+                claims: c.claims.iter().map(|c| c.get_ref().clone()).collect(),
+            })
+        }
+    };
+
+    let workflow = workflow?;
+    if r.problems.len() > before {
+        return None;
+    }
+    Some(ServiceDefinition {
+        id,
+        version,
+        agency: raw.agency.into_inner(),
+        category: raw
+            .category
+            .map(|c| c.into_inner())
+            .unwrap_or_else(|| "general".into()),
+        reference_prefix: raw.reference_prefix.into_inner(),
+        name: raw.name.into_inner(),
+        description: raw.description.into_inner(),
+        processing_time: raw.processing_time.map(|p| p.into_inner()),
+        fee: Fee {
+            amount_minor,
+            currency: fee.currency.get_ref().clone(),
+            amount: format!("{}.{:02}", amount_minor / 100, amount_minor % 100),
+            note: fee.note.as_ref().map(|n| n.get_ref().clone()),
+        },
+        fields,
+        documents,
+        workflow,
+        certificate,
+    })
+}
+
+/// Money in minor units from a TOML integer (whole units) or a decimal string.
+fn parse_amount(v: &toml::Value) -> Option<i64> {
+    match v {
+        toml::Value::Integer(i) if *i >= 0 => i.checked_mul(100),
+        toml::Value::String(s) => {
+            let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+            if whole.is_empty()
+                || frac.len() > 2
+                || !whole
+                    .bytes()
+                    .chain(frac.bytes())
+                    .all(|b| b.is_ascii_digit())
+            {
+                return None;
+            }
+            let whole: i64 = whole.parse().ok()?;
+            let frac: i64 = if frac.is_empty() {
+                0
+            } else {
+                format!("{frac:0<2}").parse().ok()?
+            };
+            whole.checked_mul(100)?.checked_add(frac)
+        }
+        _ => None,
+    }
+}
