@@ -1,1 +1,87 @@
-//! placeholder
+//! Storage for Diwan: one [`Store`] interface and its backends (SQLite embedded today,
+//! PostgreSQL next), each with its own migrations.
+//!
+//! Architecture invariants:
+//! - Every write that the API acknowledges is durable when the call returns (SQLite WAL with
+//!   `synchronous=FULL`). Throughput comes from group commit, never from weaker durability.
+//! - An application, its first event and its idempotency key are written in one transaction;
+//!   an action applies only if the application's version is the one the caller read.
+//! - Events carry one global sequence, never rewritten.
+//! - Nothing outside this crate sees a driver type or a SQL string.
+
+mod error;
+mod model;
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+pub use error::{StoreError, StoreResult};
+pub use model::*;
+
+/// Everything Diwan keeps. Implementations must be safe to share between request handlers.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Records a new application with its `submitted` event and idempotency key in one
+    /// transaction. A known `(owner, key)` returns the application it created before.
+    async fn create_application(&self, new: NewApplication) -> StoreResult<Created>;
+
+    /// Applies a decided transition if the application is still at `expected_version`
+    /// (else [`StoreError::VersionConflict`]) and appends its event, in one transaction.
+    async fn apply_action(&self, commit: ActionCommit) -> StoreResult<Application>;
+
+    async fn get_application(&self, id: &str) -> StoreResult<Application>;
+
+    /// Newest first.
+    async fn list_applications(&self, filter: ApplicationFilter) -> StoreResult<Vec<Application>>;
+
+    /// Oldest first.
+    async fn list_events(&self, application_id: &str) -> StoreResult<Vec<Event>>;
+
+    /// Finds the citizen with this national ID, creating them on first sign-in.
+    async fn upsert_citizen(
+        &self,
+        id: &str,
+        national_id: &str,
+        phone: &str,
+        at: i64,
+    ) -> StoreResult<User>;
+
+    async fn find_citizen(&self, national_id: &str) -> StoreResult<User>;
+
+    /// [`StoreError::Conflict`] if the username is taken.
+    async fn create_officer(&self, officer: NewOfficer) -> StoreResult<User>;
+
+    async fn find_officer(&self, username: &str) -> StoreResult<User>;
+
+    async fn get_user(&self, id: &str) -> StoreResult<User>;
+
+    async fn create_session(&self, session: NewSession) -> StoreResult<()>;
+
+    /// The user of a live session (not expired at `now`).
+    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<User>;
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Stores a new code for this national ID, voiding any earlier one.
+    async fn put_otp(&self, otp: NewOtp) -> StoreResult<()>;
+
+    /// How many codes were sent to this national ID since `since` (for rate limits).
+    async fn count_otps_since(&self, national_id: &str, since: i64) -> StoreResult<u32>;
+
+    /// Checks a code: counts the attempt, uses the code up on success, voids it after
+    /// `max_attempts` wrong tries.
+    async fn check_otp(
+        &self,
+        national_id: &str,
+        code_hash: &str,
+        now: i64,
+        max_attempts: u32,
+    ) -> StoreResult<OtpCheck>;
+
+    async fn put_upload(&self, upload: NewUpload) -> StoreResult<UploadMeta>;
+
+    async fn get_upload(&self, id: &str) -> StoreResult<UploadMeta>;
+
+    /// True when the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+}

@@ -1,0 +1,235 @@
+//! The records the store keeps. Times are Unix milliseconds (UTC) passed in by the caller;
+//! ids are text (UUID v7 from the server) so both backends store them the same way.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// A citizen's application for a service.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Application {
+    pub id: String,
+    /// Human reference, unique: `BC-2026-000123`.
+    pub reference: String,
+    pub service_id: String,
+    pub service_version: u32,
+    pub agency: String,
+    /// The user id of the citizen who applied.
+    pub applicant_id: String,
+    pub state: String,
+    /// Starts at 1 and grows by one with every event: the optimistic-concurrency token.
+    pub version: i64,
+    pub data: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// When the application entered its current state (for SLAs).
+    pub state_since: i64,
+}
+
+/// One entry of an application's history. `seq` is global across all applications, gap-free
+/// as seen by readers, and is the order in which events happened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub seq: i64,
+    pub application_id: String,
+    /// The application's version after this event.
+    pub version: i64,
+    /// `submitted` for the first event, otherwise the workflow action id.
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub actor_id: String,
+    pub actor_kind: ActorKind,
+    pub actor_role: Option<String>,
+    pub actor_agency: Option<String>,
+    pub comment: Option<String>,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActorKind {
+    Citizen,
+    Officer,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Citizen => "citizen",
+            ActorKind::Officer => "officer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ActorKind> {
+        match s {
+            "citizen" => Some(ActorKind::Citizen),
+            "officer" => Some(ActorKind::Officer),
+            _ => None,
+        }
+    }
+}
+
+/// Who caused an event, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventActor {
+    pub id: String,
+    pub kind: ActorKind,
+    pub role: Option<String>,
+    pub agency: Option<String>,
+}
+
+/// A client's retry token. The same `(owner, key)` always yields the same application; the
+/// same key with a different request body is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub owner: String,
+    pub key: String,
+    /// Hash of the request body, to detect a key reused for a different request.
+    pub request_hash: String,
+}
+
+/// Everything needed to record a new application in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    pub id: String,
+    /// The store numbers references per prefix and year: `{prefix}-{year}-{n:06}`.
+    pub reference_prefix: String,
+    pub year: i32,
+    pub service_id: String,
+    pub service_version: u32,
+    pub agency: String,
+    pub applicant_id: String,
+    pub initial_state: String,
+    pub data: Value,
+    /// Upload ids the data refers to; each must exist and belong to the applicant.
+    pub uploads: Vec<String>,
+    pub idempotency: Option<IdempotencyKey>,
+    pub at: i64,
+}
+
+/// The result of [`crate::Store::create_application`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    pub application: Application,
+    /// True when an earlier request with the same idempotency key created it.
+    pub replayed: bool,
+}
+
+/// A workflow transition decided by the domain, to apply only if nobody moved first.
+#[derive(Debug, Clone)]
+pub struct ActionCommit {
+    pub application_id: String,
+    pub expected_version: i64,
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub actor: EventActor,
+    pub comment: Option<String>,
+    /// Corrected form data (a citizen resubmitting); replaces the old data.
+    pub new_data: Option<Value>,
+    /// Upload ids `new_data` refers to; checked like on creation.
+    pub uploads: Vec<String>,
+    pub at: i64,
+}
+
+/// Which applications to list. Unset parts do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationFilter {
+    pub applicant_id: Option<String>,
+    pub agency: Option<String>,
+    pub service_ids: Option<Vec<String>>,
+    pub states: Option<Vec<String>>,
+    /// Return applications created strictly before this one's `(created_at, id)` (paging).
+    pub before_id: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserKind {
+    Citizen,
+    Officer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub kind: UserKind,
+    /// Citizens: the normalised national ID.
+    pub national_id: Option<String>,
+    /// Citizens: the registered mobile number, E.164.
+    pub phone: Option<String>,
+    /// Officers: the sign-in name.
+    pub username: Option<String>,
+    pub display_name: String,
+    /// Officers: the agency they act for.
+    pub agency: Option<String>,
+    /// Officers: their roles in that agency.
+    pub roles: Vec<String>,
+    /// Officers: Argon2id PHC string.
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOfficer {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub agency: String,
+    pub roles: Vec<String>,
+    pub password_hash: String,
+    pub at: i64,
+}
+
+/// A signed-in session. Only the SHA-256 of the bearer token is stored.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub user_id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A one-time sign-in code sent to a citizen. Only a keyed hash of the code is stored.
+#[derive(Debug, Clone)]
+pub struct NewOtp {
+    pub national_id: String,
+    pub phone: String,
+    pub code_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// The outcome of checking a one-time code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OtpCheck {
+    /// Right code, in time: it is now used up. Carries the phone it was sent to.
+    Valid { phone: String },
+    /// Wrong code; `attempts_left` more tries before the code is void.
+    Wrong { attempts_left: u32 },
+    /// No live code: none sent, expired, used, or voided by too many wrong tries.
+    NoLiveCode,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUpload {
+    pub id: String,
+    pub owner_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UploadMeta {
+    pub id: String,
+    pub owner_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub created_at: i64,
+}
