@@ -130,6 +130,15 @@ fn check_field(
     };
 
     let Some(raw) = raw else {
+        // A web form does not send an unticked box: a missing required boolean is a
+        // declaration not made, not a value not entered.
+        if field.required && field.field_type == FieldType::Boolean {
+            return Err(err(
+                "must_accept",
+                format!("يجب الموافقة على «{}» للمتابعة", label.ar),
+                format!("You must confirm {} to continue", label.en),
+            ));
+        }
         return if field.required { missing() } else { Ok(None) };
     };
 
@@ -185,6 +194,15 @@ fn check_field(
                     "above_max",
                     format!("«{}» يجب ألا يزيد على {}", label.ar, fmt_num(max)),
                     format!("{} must be {} or less", label.en, fmt_num(max)),
+                ));
+            }
+            // Integers beyond 2^53 lose precision in JSON clients; refuse rather than alter.
+            const SAFE: f64 = 9_007_199_254_740_991.0;
+            if n.abs() > SAFE {
+                return Err(err(
+                    "number_too_large",
+                    format!("«{}» رقم أكبر من المسموح", label.ar),
+                    format!("{} is too large a number", label.en),
                 ));
             }
             let value = if field.integer {
@@ -248,14 +266,14 @@ fn check_string(field: &Field, s: &str, ctx: &FormContext<'_>) -> Result<Value, 
             if let Some(min) = field.min_length.filter(|m| len < *m as usize) {
                 return Err(err(
                     "too_short",
-                    format!("«{}» يجب ألا يقل عن {min} حرفًا", label.ar),
+                    format!("«{}» يجب ألا يقل عن {}", label.ar, letters_ar(min)),
                     format!("{} must be at least {min} characters", label.en),
                 ));
             }
             if let Some(max) = field.max_length.filter(|m| len > *m as usize) {
                 return Err(err(
                     "too_long",
-                    format!("«{}» يجب ألا يزيد على {max} حرفًا", label.ar),
+                    format!("«{}» يجب ألا يزيد على {}", label.ar, letters_ar(max)),
                     format!("{} must be {max} characters or fewer", label.en),
                 ));
             }
@@ -390,5 +408,15 @@ fn fmt_num(n: f64) -> String {
         format!("{}", n as i64)
     } else {
         format!("{n}")
+    }
+}
+
+/// "N letters" in Arabic: the counted noun is plural from 3 to 10, singular accusative above.
+fn letters_ar(n: u32) -> String {
+    match n {
+        1 => "حرف واحد".to_string(),
+        2 => "حرفين".to_string(),
+        3..=10 => format!("{n} أحرف"),
+        _ => format!("{n} حرفًا"),
     }
 }

@@ -1,11 +1,16 @@
 //! The `diwan` binary: one program that serves, checks catalogues, benchmarks and administers.
 
-mod catalog_files;
+mod bench;
+mod config;
+mod serve;
 
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use crate::config::Config;
 
 #[derive(Parser)]
 #[command(
@@ -20,17 +25,95 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the server.
+    Serve {
+        /// Demo mode: create a clerk and a manager per agency (passwords in <data>/demo-credentials.json).
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Data folder [default: ./diwan-data].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Configuration file (TOML); `diwan config print-default` shows one.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Catalogue folder [default: catalog/eg].
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+    },
     /// Check a catalogue folder and report every problem with file and line.
     Check {
         /// The folder holding agencies.toml, workflows/ and services/.
         dir: PathBuf,
     },
+    /// Measure throughput and latency over real HTTP against a fresh server.
+    Bench {
+        /// The scenario: submit.
+        scenario: String,
+        /// Concurrent HTTP clients.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Seconds each measured run lasts.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Catalogue folder.
+        #[arg(long, default_value = "catalog/eg")]
+        catalog: PathBuf,
+        /// Country rules file.
+        #[arg(long, default_value = "countries/eg.toml")]
+        country: PathBuf,
+        /// Folder for the temporary databases (the disk being measured) [default: the system temp folder].
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the default configuration file, with comments.
+    PrintDefault,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve {
+            demo,
+            listen,
+            data,
+            config,
+            catalog,
+        } => serve_command(demo, listen, data, config, catalog),
         Command::Check { dir } => check(&dir),
+        Command::Bench {
+            scenario,
+            clients,
+            seconds,
+            catalog,
+            country,
+            dir,
+        } => bench::run(bench::BenchOptions {
+            scenario,
+            clients,
+            seconds,
+            catalog,
+            country,
+            dir,
+        })
+        .map(|()| ExitCode::SUCCESS),
+        Command::Config {
+            command: ConfigCommand::PrintDefault,
+        } => {
+            print!("{}", config::DEFAULT_FILE);
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
@@ -41,8 +124,37 @@ fn main() -> ExitCode {
     }
 }
 
-fn check(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
-    match catalog_files::load(dir)? {
+fn serve_command(
+    demo: bool,
+    listen: Option<SocketAddr>,
+    data: Option<PathBuf>,
+    config_file: Option<PathBuf>,
+    catalog: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(config_file.as_deref())?;
+    config.demo |= demo;
+    if let Some(listen) = listen {
+        config.listen = listen.to_string();
+    }
+    if let Some(data) = data {
+        config.data_dir = data;
+    }
+    if let Some(catalog) = catalog {
+        config.catalog = catalog;
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(serve::run(config))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(dir: &Path) -> anyhow::Result<ExitCode> {
+    match diwan_server::catalog_files::load(dir)? {
         Ok(catalog) => {
             println!(
                 "ok: {} services, {} agencies",

@@ -104,7 +104,14 @@ pub fn compile_field(r: &mut Reporter<'_>, raw: &RawField) -> Option<Field> {
                 r.at(
                     p.span(),
                     "invalid_pattern",
-                    format!("pattern of field `{id}` is not a valid regular expression: {e}"),
+                    format!(
+                        "pattern of field `{id}` is not a valid regular expression: {}",
+                        // The regex error spans several lines; a problem is one line.
+                        e.to_string()
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
                 );
                 None
             }

@@ -276,6 +276,23 @@ pub fn compile_workflow(r: &mut Reporter<'_>, id: String, raw: RawWorkflow) -> O
             );
             None
         }
+        // A certificate attests an approval: issuing it on entering review, or on a
+        // rejection, would hand out certificates for applications nobody approved.
+        Some(s)
+            if !states.iter().any(|st| {
+                &st.id == s.get_ref() && st.terminal && st.outcome == Some(Outcome::Approved)
+            }) =>
+        {
+            r.at(
+                s.span(),
+                "certificate_state_not_approved",
+                format!(
+                    "issue_certificate_in must name a terminal state with outcome `approved`; `{}` is not",
+                    s.get_ref()
+                ),
+            );
+            None
+        }
         Some(s) => Some(s.get_ref().clone()),
         None => None,
     };

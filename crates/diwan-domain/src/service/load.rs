@@ -301,12 +301,11 @@ fn compile_service_body(
     }
 
     let mut fields = Vec::new();
+    let mut seen_fields = std::collections::BTreeSet::new();
     for raw_field in &raw.fields {
         let f = raw_field.get_ref();
-        if fields
-            .iter()
-            .any(|x: &super::model::Field| &x.id == f.id.get_ref())
-        {
+        // Compare written ids, so a duplicate of a field with its own error is still found.
+        if !seen_fields.insert(f.id.get_ref().as_str()) {
             r.at(
                 f.id.span(),
                 "duplicate_field",

@@ -2,18 +2,16 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use diwan_domain::service::{Catalog, Problem, SourceFile, SourceKind, load_catalog};
 
 /// Every `.toml` file under `dir` that belongs to a catalogue, plus a problem for each
 /// `.toml` file in a place the catalogue does not know (a likely typo in a folder name).
-pub fn read_folder(dir: &Path) -> anyhow::Result<(Vec<SourceFile>, Vec<Problem>)> {
+pub fn read_folder(dir: &Path) -> std::io::Result<(Vec<SourceFile>, Vec<Problem>)> {
     let mut files = Vec::new();
     let mut strays = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(folder) = stack.pop() {
-        let entries = std::fs::read_dir(&folder)
-            .with_context(|| format!("cannot read catalogue folder {}", folder.display()))?;
+        let entries = std::fs::read_dir(&folder).map_err(|e| io_context(e, &folder))?;
         for entry in entries {
             let path = entry?.path();
             if path.is_dir() {
@@ -33,8 +31,7 @@ pub fn read_folder(dir: &Path) -> anyhow::Result<(Vec<SourceFile>, Vec<Problem>)
             let shown = path.display().to_string();
             match SourceKind::from_relative_path(&rel) {
                 Some(kind) => {
-                    let text = std::fs::read_to_string(&path)
-                        .with_context(|| format!("cannot read {shown}"))?;
+                    let text = std::fs::read_to_string(&path).map_err(|e| io_context(e, &path))?;
                     files.push(SourceFile { path: shown, kind, text });
                 }
                 None => strays.push(Problem {
@@ -51,16 +48,23 @@ pub fn read_folder(dir: &Path) -> anyhow::Result<(Vec<SourceFile>, Vec<Problem>)
 }
 
 /// Loads and checks a catalogue folder; every problem, in file and line order, on failure.
-pub fn load(dir: &Path) -> anyhow::Result<Result<Catalog, Vec<Problem>>> {
+pub fn load(dir: &Path) -> std::io::Result<Result<Catalog, Vec<Problem>>> {
     let (files, mut problems) = read_folder(dir)?;
     let result = load_catalog(&files);
     Ok(match result {
         Ok(catalog) if problems.is_empty() => Ok(catalog),
-        Ok(_) => Err(problems),
+        Ok(_) => {
+            problems.sort_by(|a, b| (&a.file, a.line, a.code).cmp(&(&b.file, b.line, b.code)));
+            Err(problems)
+        }
         Err(mut found) => {
             problems.append(&mut found);
             problems.sort_by(|a, b| (&a.file, a.line, a.code).cmp(&(&b.file, b.line, b.code)));
             Err(problems)
         }
     })
+}
+
+fn io_context(e: std::io::Error, path: &Path) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display()))
 }

@@ -1,0 +1,140 @@
+//! Document uploads. A citizen uploads a file first and puts the returned id in a `file`
+//! field. The type is decided from the file's own bytes, not from what the client claims.
+
+use axum::Json;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use diwan_store::{NewUpload, UploadMeta};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::crypto::sha256_hex;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::too_large;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadDto {
+    pub id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+impl From<UploadMeta> for UploadDto {
+    fn from(m: UploadMeta) -> Self {
+        UploadDto {
+            id: m.id,
+            filename: m.filename,
+            content_type: m.content_type,
+            size: m.size,
+            sha256: m.sha256,
+        }
+    }
+}
+
+/// The media type of a file by its magic bytes, for the types Diwan accepts.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_multipart",
+            "Invalid multipart body",
+            "يجب إرسال الملف كنموذج multipart/form-data في الحقل file",
+            "Send the file as multipart/form-data in the field `file`",
+        )
+        .with_field("file")
+    }
+}
+
+/// Uploads one document (PDF, JPEG or PNG) in the multipart field `file`.
+#[utoipa::path(post, path = "/uploads", tag = "applications", security(("bearer" = [])),
+    request_body(content_type = "multipart/form-data", description = "One part named `file`."),
+    responses((status = 201, body = UploadDto),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<UploadDto>)> {
+    caller.require_citizen()?;
+    let mut multipart = multipart.map_err(|_| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+            "يجب إرسال الملف كنموذج multipart/form-data",
+            "Send the file as multipart/form-data",
+        )
+    })?;
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let filename = field
+            .file_name()
+            .map(|n| {
+                n.chars()
+                    .filter(|c| !c.is_control())
+                    .take(200)
+                    .collect::<String>()
+            })
+            .unwrap_or_else(|| "upload".into());
+        let bytes = field.bytes().await.map_err(multipart_error)?;
+        if bytes.is_empty() {
+            return Err(ApiError::invalid_field(
+                "file",
+                "empty_file",
+                "الملف فارغ",
+                "The file is empty",
+            ));
+        }
+        let Some(content_type) = sniff(&bytes) else {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "file_type_not_accepted",
+                "File type not accepted",
+                "نقبل ملفات PDF أو صور JPEG أو PNG فقط",
+                "We accept only PDF files and JPEG or PNG images",
+            )
+            .with_field("file"));
+        };
+        let meta = state
+            .store
+            .put_upload(NewUpload {
+                id: uuid::Uuid::now_v7().to_string(),
+                owner_id: caller.user.id.clone(),
+                filename,
+                content_type: content_type.to_string(),
+                sha256: sha256_hex(&bytes),
+                bytes: bytes.to_vec(),
+                at: state.now_ms(),
+            })
+            .await?;
+        return Ok((StatusCode::CREATED, Json(meta.into())));
+    }
+    Err(ApiError::invalid_field(
+        "file",
+        "required",
+        "أرفق الملف في الحقل file",
+        "Attach the file in the field `file`",
+    ))
+}

@@ -1,0 +1,97 @@
+//! What every handler shares: the store, the checked catalogue, the country's rules, the
+//! SMS channel, the clock and the settings. Built once at start-up by the binary.
+
+use std::sync::Arc;
+
+use diwan_domain::country::CountryRules;
+use diwan_domain::service::Catalog;
+use diwan_store::Store;
+
+use crate::sms::SmsChannel;
+
+/// The edge's clock. A trait so tests can move time (code expiry) without sleeping.
+pub trait Clock: Send + Sync + 'static {
+    /// Unix time in milliseconds.
+    fn now_ms(&self) -> i64;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // the server is the edge that reads the clock
+    fn now_ms(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
+    }
+}
+
+/// A secret that never prints.
+#[derive(Clone)]
+pub struct Secret(pub Vec<u8>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Limits and lifetimes of the API.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// Keys the hashes of one-time codes, so a database copy does not reveal live codes.
+    pub secret: Secret,
+    pub otp_ttl_secs: i64,
+    pub otp_max_attempts: u32,
+    /// At most this many codes per national ID per window.
+    pub otp_sends_per_window: u32,
+    pub otp_window_secs: i64,
+    pub session_ttl_secs: i64,
+    /// Officer sign-in: failed attempts per username per window before refusing.
+    pub login_failures_per_window: u32,
+    pub login_window_secs: i64,
+    pub max_json_bytes: usize,
+    pub max_upload_bytes: usize,
+}
+
+impl ServerSettings {
+    pub fn with_secret(secret: Vec<u8>) -> Self {
+        ServerSettings {
+            secret: Secret(secret),
+            otp_ttl_secs: 300,
+            otp_max_attempts: 5,
+            otp_sends_per_window: 3,
+            otp_window_secs: 900,
+            session_ttl_secs: 12 * 3600,
+            login_failures_per_window: 10,
+            login_window_secs: 900,
+            max_json_bytes: 1024 * 1024,
+            max_upload_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub catalog: Arc<Catalog>,
+    pub country: Arc<CountryRules>,
+    pub sms: Arc<dyn SmsChannel>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<ServerSettings>,
+    pub login_limiter: Arc<crate::auth::LoginLimiter>,
+}
+
+impl AppState {
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Today's date in UTC, for validation rules such as "not in the future".
+    pub fn today(&self) -> time::Date {
+        time::OffsetDateTime::from_unix_timestamp(self.now_ms() / 1000)
+            .map(|t| t.date())
+            .unwrap_or(time::Date::MIN)
+    }
+}

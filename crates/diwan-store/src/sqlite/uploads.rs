@@ -1,0 +1,79 @@
+//! Uploaded files and the ownership check applications rely on: a citizen can only refer to
+//! files they uploaded themselves.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::rows::Db;
+use crate::{NewUpload, StoreError, StoreResult, UploadMeta};
+
+pub(super) fn put(conn: &Connection, upload: NewUpload) -> StoreResult<UploadMeta> {
+    let size = u64::try_from(upload.bytes.len())
+        .map_err(|_| StoreError::Backend("upload too large".to_owned()))?;
+    let stored_size =
+        i64::try_from(size).map_err(|_| StoreError::Backend("upload too large".to_owned()))?;
+    // A missing owner fails the foreign key and comes back as NotFound.
+    conn.prepare_cached(
+        "INSERT INTO uploads (id, owner_id, filename, content_type, size, sha256, bytes,
+             created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .db()?
+    .execute(params![
+        upload.id,
+        upload.owner_id,
+        upload.filename,
+        upload.content_type,
+        stored_size,
+        upload.sha256,
+        upload.bytes,
+        upload.at,
+    ])
+    .db()?;
+    Ok(UploadMeta {
+        id: upload.id,
+        owner_id: upload.owner_id,
+        filename: upload.filename,
+        content_type: upload.content_type,
+        size,
+        sha256: upload.sha256,
+        created_at: upload.at,
+    })
+}
+
+/// The upload's description; its bytes stay in the database.
+pub(super) fn get(conn: &Connection, id: &str) -> StoreResult<UploadMeta> {
+    conn.prepare_cached(
+        "SELECT id, owner_id, filename, content_type, size, sha256, created_at
+         FROM uploads WHERE id = ?1",
+    )
+    .db()?
+    .query_row([id], |row| {
+        let size: i64 = row.get(4)?;
+        Ok(UploadMeta {
+            id: row.get(0)?,
+            owner_id: row.get(1)?,
+            filename: row.get(2)?,
+            content_type: row.get(3)?,
+            size: u64::try_from(size)
+                .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(4, size))?,
+            sha256: row.get(5)?,
+            created_at: row.get(6)?,
+        })
+    })
+    .db()
+}
+
+/// Every id must name an upload owned by `owner`. Someone else's upload is reported exactly
+/// like a missing one, so ids of other people's files cannot be probed.
+pub(super) fn check_owned(conn: &Connection, ids: &[String], owner: &str) -> StoreResult<()> {
+    let mut stmt = conn
+        .prepare_cached("SELECT owner_id FROM uploads WHERE id = ?1")
+        .db()?;
+    for id in ids {
+        let found: Option<String> = stmt.query_row([id], |row| row.get(0)).optional().db()?;
+        if found.as_deref() != Some(owner) {
+            return Err(StoreError::UploadNotFound(id.clone()));
+        }
+    }
+    Ok(())
+}

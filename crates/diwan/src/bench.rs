@@ -1,0 +1,324 @@
+//! `diwan bench`: throughput and latency over real HTTP against a fresh server, measured in
+//! the same run as the disk's own limits, because this disk's flush rate swings by 20x from
+//! minute to minute and only same-run ratios mean anything.
+//!
+//! `submit` reports three figures: the durable server (SQLite `synchronous=FULL`, group
+//! commit), the same server with durability off (`synchronous=OFF`: the CPU limit), and the
+//! naive limit (one row per fsync'd transaction). The last two lines are the ratios.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use diwan_server::startup::{NodeOptions, build_state, serve};
+use diwan_store::sqlite::{SqliteOptions, SqliteStore};
+use serde_json::{Value, json};
+
+pub struct BenchOptions {
+    pub scenario: String,
+    pub clients: usize,
+    pub seconds: u64,
+    pub catalog: PathBuf,
+    pub country: PathBuf,
+    /// Where temporary databases go: the disk being measured.
+    pub dir: Option<PathBuf>,
+}
+
+struct RunResult {
+    ops: usize,
+    errors: usize,
+    elapsed: Duration,
+    latencies_ms: Vec<f64>,
+    batches: (u64, u64),
+}
+
+impl RunResult {
+    fn rate(&self) -> f64 {
+        self.ops as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_ms.is_empty() {
+            return 0.0;
+        }
+        let idx = ((self.latencies_ms.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies_ms[idx.min(self.latencies_ms.len() - 1)]
+    }
+}
+
+pub fn run(options: BenchOptions) -> anyhow::Result<()> {
+    if options.scenario != "submit" {
+        bail!("unknown scenario `{}`; available: submit", options.scenario);
+    }
+    let base = options.dir.clone().unwrap_or_else(std::env::temp_dir);
+    let scratch = tempfile_dir(&base)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    println!(
+        "scenario: submit, clients: {}, seconds: {} each, disk: {}",
+        options.clients,
+        options.seconds,
+        base.display()
+    );
+
+    let naive = naive_commit_rate(
+        &scratch.join("naive.db"),
+        Duration::from_secs(options.seconds),
+    )?;
+    println!("naive single-row commits (synchronous=FULL): {naive:.0}/s");
+
+    let durable = runtime.block_on(submit_run(&options, &scratch.join("durable"), true))?;
+    report("durable (synchronous=FULL, group commit)", &durable);
+    let nosync = runtime.block_on(submit_run(&options, &scratch.join("nosync"), false))?;
+    report("no durability (synchronous=OFF)", &nosync);
+    println!("peak_rss_mb: {:.1}", peak_rss_mb());
+
+    // Re-measure the disk after the runs too: its rate drifts, so report the mean of both.
+    let naive_after = naive_commit_rate(
+        &scratch.join("naive2.db"),
+        Duration::from_secs(options.seconds),
+    )?;
+    let naive_mean = (naive + naive_after) / 2.0;
+    println!("naive single-row commits, after: {naive_after:.0}/s (mean {naive_mean:.0}/s)");
+    let _ = std::fs::remove_dir_all(&scratch);
+    println!("ratio_naive: {:.2}", durable.rate() / naive_mean.max(1e-9));
+    println!(
+        "durable_vs_nosync: {:.2}",
+        durable.rate() / nosync.rate().max(1e-9)
+    );
+    Ok(())
+}
+
+fn report(name: &str, r: &RunResult) {
+    let (batches, jobs) = r.batches;
+    println!(
+        "{name}: {:.0} submissions/s, p50 {:.1} ms, p99 {:.1} ms, errors {}, mean commit batch {:.1}",
+        r.rate(),
+        r.percentile(0.50),
+        r.percentile(0.99),
+        r.errors,
+        jobs as f64 / (batches.max(1)) as f64
+    );
+}
+
+fn tempfile_dir(base: &Path) -> anyhow::Result<PathBuf> {
+    let dir = base.join(format!("diwan-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// One row per transaction, each committed with a full fsync: what a server without group
+/// commit could reach at best on this disk.
+fn naive_commit_rate(path: &Path, duration: Duration) -> anyhow::Result<f64> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+         CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+    )?;
+    let body = "x".repeat(600);
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < duration {
+        conn.execute("INSERT INTO t (body) VALUES (?1)", [&body])?;
+        n += 1;
+    }
+    Ok(n as f64 / start.elapsed().as_secs_f64())
+}
+
+async fn submit_run(
+    options: &BenchOptions,
+    data_dir: &Path,
+    durable: bool,
+) -> anyhow::Result<RunResult> {
+    std::fs::create_dir_all(data_dir)?;
+    let store = Arc::new(
+        SqliteStore::open(
+            &data_dir.join("diwan.db"),
+            SqliteOptions {
+                synchronous_full: durable,
+                ..SqliteOptions::default()
+            },
+        )
+        .await?,
+    );
+    let node = NodeOptions {
+        data_dir: data_dir.to_path_buf(),
+        catalog_dir: options.catalog.clone(),
+        country_file: options.country.clone(),
+        demo: false,
+        secret: Some(vec![1; 32]),
+        otp_ttl_secs: 300,
+        session_ttl_secs: 3600,
+        max_upload_bytes: 10 * 1024 * 1024,
+    };
+    let state = build_state(store.clone(), &node).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, state, async {
+        let _ = stop_rx.await;
+    }));
+
+    // Each client is a different citizen with its own uploaded ID card.
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(options.clients * 2)
+        .build()?;
+    let mut clients = Vec::new();
+    for i in 0..options.clients {
+        let national_id = bench_national_id(i);
+        let token = sign_in(&http, &base, data_dir, &national_id, i).await?;
+        let upload = upload_pdf(&http, &base, &token).await?;
+        clients.push((token, upload, national_id));
+    }
+
+    let before = store.batch_stats();
+    let deadline = Instant::now() + Duration::from_secs(options.seconds);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, (token, upload, national_id)) in clients.into_iter().enumerate() {
+        let http = http.clone();
+        let url = format!("{base}/api/v1/applications");
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let body = application_body(&national_id, &upload);
+                let t0 = Instant::now();
+                let response = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("idempotency-key", format!("bench-{i}-{n}"))
+                    .json(&body)
+                    .send()
+                    .await;
+                n += 1;
+                match response {
+                    Ok(r) if r.status().as_u16() == 201 => {
+                        latencies.push(t0.elapsed().as_secs_f64() * 1000.0)
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies_ms = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await?;
+        latencies_ms.extend(l);
+        errors += e;
+    }
+    let elapsed = start.elapsed();
+    let after = store.batch_stats();
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    latencies_ms.sort_by(|a, b| a.total_cmp(b));
+    Ok(RunResult {
+        ops: latencies_ms.len(),
+        errors,
+        elapsed,
+        latencies_ms,
+        batches: (after.0 - before.0, after.1 - before.1),
+    })
+}
+
+/// A valid Egyptian national ID per client: born 1990-01-01 in Cairo, serial = client number.
+fn bench_national_id(i: usize) -> String {
+    format!("2900101{:02}{:04}1", 1, i % 10_000)
+}
+
+fn application_body(national_id: &str, upload: &str) -> Value {
+    json!({
+        "service_id": "birth_certificate",
+        "data": {
+            "holder_national_id": national_id,
+            "holder_name": "محمد أحمد علي حسن",
+            "mother_name": "فاطمة محمود",
+            "relationship": "self",
+            "copies": 1,
+            "contact_phone": "01012345678",
+            "applicant_id_card": upload
+        }
+    })
+}
+
+async fn sign_in(
+    http: &reqwest::Client,
+    base: &str,
+    data_dir: &Path,
+    national_id: &str,
+    i: usize,
+) -> anyhow::Result<String> {
+    let phone = format!("0101{:07}", i);
+    let r = http
+        .post(format!("{base}/api/v1/auth/citizen/otp"))
+        .json(&json!({ "national_id": national_id, "phone": phone }))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        r.status().as_u16() == 202,
+        "code request failed: {}",
+        r.text().await?
+    );
+    let e164 = format!("+20{}", &phone[1..]);
+    let outbox = std::fs::read_to_string(data_dir.join("outbox").join("sms.jsonl"))?;
+    let code = outbox
+        .lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|m| m["to"] == e164.as_str())
+        .and_then(|m| m["text"].as_str().map(str::to_string))
+        .and_then(|t| {
+            t.split(|c: char| !c.is_ascii_digit())
+                .find(|w| w.len() == 6)
+                .map(str::to_string)
+        })
+        .context("no code in the outbox")?;
+    let r: Value = http
+        .post(format!("{base}/api/v1/auth/citizen/verify"))
+        .json(&json!({ "national_id": national_id, "code": code }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    r["token"]
+        .as_str()
+        .map(str::to_string)
+        .context("sign-in returned no token")
+}
+
+async fn upload_pdf(http: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<String> {
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n% bench\n".to_vec()).file_name("id.pdf");
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let r: Value = http
+        .post(format!("{base}/api/v1/uploads"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await?
+        .json()
+        .await?;
+    r["id"]
+        .as_str()
+        .map(str::to_string)
+        .context("upload returned no id")
+}
+
+/// Peak resident memory of this process (server and clients together), from /proc.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}

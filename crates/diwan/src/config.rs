@@ -1,0 +1,141 @@
+//! The one typed configuration: defaults, then a TOML file, then `DIWAN_*` environment
+//! variables, then command-line flags. Unknown keys are refused so a typo is not ignored.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// Where the database, uploads and the SMS outbox live.
+    pub data_dir: PathBuf,
+    /// The catalogue folder (agencies.toml, workflows/, services/).
+    pub catalog: PathBuf,
+    /// The country rules file.
+    pub country: PathBuf,
+    /// Create demo officer accounts and write their passwords to <data>/demo-credentials.json.
+    pub demo: bool,
+    /// Key for hashing one-time codes. Prefer `secret_file`. Generated into the data folder if neither is set.
+    pub secret: Option<String>,
+    pub secret_file: Option<PathBuf>,
+    pub otp_ttl_secs: i64,
+    pub session_ttl_secs: i64,
+    /// Largest upload in bytes.
+    pub max_upload_bytes: usize,
+    /// Log filter, e.g. `info` or `diwan=debug`.
+    pub log: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("catalog", &self.catalog)
+            .field("country", &self.country)
+            .field("demo", &self.demo)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("secret_file", &self.secret_file)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: "diwan-data".into(),
+            catalog: "catalog/eg".into(),
+            country: "countries/eg.toml".into(),
+            demo: false,
+            secret: None,
+            secret_file: None,
+            otp_ttl_secs: 300,
+            session_ttl_secs: 12 * 3600,
+            max_upload_bytes: 10 * 1024 * 1024,
+            log: "info".into(),
+        }
+    }
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            anyhow::ensure!(
+                file.exists(),
+                "config file {} does not exist",
+                file.display()
+            );
+            figment = figment.merge(Toml::file(file));
+        }
+        figment
+            .merge(Env::prefixed("DIWAN_"))
+            .extract()
+            .context("invalid configuration")
+    }
+}
+
+/// The commented default file printed by `diwan config print-default`.
+pub const DEFAULT_FILE: &str = r#"# Diwan configuration. Every key may also be set as an environment variable
+# DIWAN_<KEY> (e.g. DIWAN_LISTEN=0.0.0.0:8080); the environment wins over this file.
+
+# Address and port to listen on.
+listen = "127.0.0.1:8080"
+
+# Where the database, uploads and the SMS outbox live.
+data_dir = "diwan-data"
+
+# The service catalogue folder and the country rules file.
+catalog = "catalog/eg"
+country = "countries/eg.toml"
+
+# Demo mode: create a clerk and a manager for every agency and write their
+# passwords to <data_dir>/demo-credentials.json. Never in production.
+demo = false
+
+# Key for hashing one-time sign-in codes. Prefer secret_file (a file readable
+# only by Diwan). If neither is set, one is generated into <data_dir>/secret.key.
+# secret_file = "/etc/diwan/secret"
+
+# How long a one-time code and a session last, in seconds.
+otp_ttl_secs = 300
+session_ttl_secs = 43200
+
+# Largest document upload, in bytes.
+max_upload_bytes = 10485760
+
+# Log filter (tracing-subscriber syntax).
+log = "info"
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_file_matches_defaults() {
+        let parsed: Config = Figment::from(Toml::string(DEFAULT_FILE))
+            .extract()
+            .expect("default file parses");
+        let d = Config::default();
+        assert_eq!(parsed.listen, d.listen);
+        assert_eq!(parsed.data_dir, d.data_dir);
+        assert_eq!(parsed.otp_ttl_secs, d.otp_ttl_secs);
+        assert_eq!(parsed.max_upload_bytes, d.max_upload_bytes);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let r: Result<Config, _> = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("listne = \"0.0.0.0:1\""))
+            .extract();
+        assert!(r.is_err());
+    }
+}

@@ -1,0 +1,83 @@
+//! `diwan serve`: open the store, assemble the node, listen.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use diwan_server::startup::{NodeOptions, build_state, serve};
+use diwan_store::sqlite::{SqliteOptions, SqliteStore};
+
+use crate::config::Config;
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+    let store = SqliteStore::open(&config.data_dir.join("diwan.db"), SqliteOptions::default())
+        .await
+        .context("cannot open the database")?;
+    let secret = match (&config.secret, &config.secret_file) {
+        (Some(s), _) => Some(s.as_bytes().to_vec()),
+        (None, Some(file)) => Some(
+            std::fs::read(file)
+                .with_context(|| format!("cannot read secret_file {}", file.display()))?,
+        ),
+        (None, None) => None,
+    };
+    let options = NodeOptions {
+        data_dir: config.data_dir.clone(),
+        catalog_dir: config.catalog.clone(),
+        country_file: config.country.clone(),
+        demo: config.demo,
+        secret,
+        otp_ttl_secs: config.otp_ttl_secs,
+        session_ttl_secs: config.session_ttl_secs,
+        max_upload_bytes: config.max_upload_bytes,
+    };
+    let state = build_state(Arc::new(store), &options).await?;
+    let services = state.catalog.services.len();
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    // Tests and scripts read this line to learn the port when listening on port 0.
+    println!(
+        "diwan listening on http://{addr} ({services} services, data in {})",
+        display(&config.data_dir)
+    );
+    if config.demo {
+        println!(
+            "demo officer accounts: {}",
+            display(&config.data_dir.join("demo-credentials.json"))
+        );
+        println!(
+            "demo sign-in codes: {}",
+            display(&config.data_dir.join("outbox").join("sms.jsonl"))
+        );
+    }
+    serve(listener, state, shutdown_signal()).await?;
+    Ok(())
+}
+
+fn display(p: &std::path::Path) -> String {
+    p.display().to_string()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
