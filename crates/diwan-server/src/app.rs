@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
-use crate::routes::{applications, auth, health, services, uploads};
+use crate::routes::{applications, auth, documents, health, services, uploads};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -54,6 +54,7 @@ fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(applications::get_one))
         .routes(routes!(applications::act))
         .routes(routes!(applications::events))
+        .routes(routes!(documents::get_document))
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(
             OpenApiRouter::new()

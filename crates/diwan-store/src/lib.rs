@@ -82,6 +82,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_upload(&self, id: &str) -> StoreResult<UploadMeta>;
 
+    /// An upload with its bytes, for showing a document to someone allowed to see it.
+    async fn get_upload_content(&self, id: &str) -> StoreResult<(UploadMeta, Vec<u8>)>;
+
     /// True when the database answers.
     async fn ping(&self) -> StoreResult<()>;
 }

@@ -182,7 +182,11 @@ fn dto(state: &AppState, app: &Application, caller: &Caller) -> ApplicationDto {
 }
 
 /// Loads an application the caller may see, or `404`.
-async fn load_visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Application> {
+pub(crate) async fn load_visible(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<Application> {
     if id.len() > 64 {
         return Err(ApiError::not_found());
     }

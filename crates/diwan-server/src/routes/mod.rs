@@ -2,6 +2,7 @@
 
 pub mod applications;
 pub mod auth;
+pub mod documents;
 pub mod health;
 pub mod services;
 pub mod uploads;

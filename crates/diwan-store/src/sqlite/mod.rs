@@ -247,6 +247,13 @@ impl Store for SqliteStore {
         self.readers.run(move |conn| uploads::get(conn, &id)).await
     }
 
+    async fn get_upload_content(&self, id: &str) -> StoreResult<(UploadMeta, Vec<u8>)> {
+        let id = id.to_owned();
+        self.readers
+            .run(move |conn| uploads::get_content(conn, &id))
+            .await
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         if !self.writer.is_running() {
             return Err(StoreError::Backend(

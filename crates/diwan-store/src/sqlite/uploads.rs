@@ -63,6 +63,17 @@ pub(super) fn get(conn: &Connection, id: &str) -> StoreResult<UploadMeta> {
     .db()
 }
 
+/// The upload's description and bytes.
+pub(super) fn get_content(conn: &Connection, id: &str) -> StoreResult<(UploadMeta, Vec<u8>)> {
+    let meta = get(conn, id)?;
+    let bytes: Vec<u8> = conn
+        .prepare_cached("SELECT bytes FROM uploads WHERE id = ?1")
+        .db()?
+        .query_row([id], |row| row.get(0))
+        .db()?;
+    Ok((meta, bytes))
+}
+
 /// Every id must name an upload owned by `owner`. Someone else's upload is reported exactly
 /// like a missing one, so ids of other people's files cannot be probed.
 pub(super) fn check_owned(conn: &Connection, ids: &[String], owner: &str) -> StoreResult<()> {

@@ -213,6 +213,13 @@ pub async fn uploads_round_trip(store: Arc<dyn Store>) {
     assert_eq!(meta.sha256, "sha256-of-scan");
     assert_eq!(meta.created_at, T0);
     assert_eq!(store.get_upload("scan").await.expect("get"), meta);
+    let (with_bytes, bytes) = store.get_upload_content("scan").await.expect("content");
+    assert_eq!(with_bytes, meta);
+    assert_eq!(bytes.len(), 4);
+    assert!(matches!(
+        store.get_upload_content("nope").await,
+        Err(StoreError::NotFound)
+    ));
 
     let mut stranger = alice.clone();
     stranger.id = "no-such-user".to_owned();

@@ -1,0 +1,526 @@
+//! `spawn_app()`: a whole node on `127.0.0.1:0` with a fresh SQLite file in a temporary
+//! folder and a clock the test moves by hand, plus the few steps most tests share (sign in,
+//! upload, apply) and one assertion for every problem+json answer.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use diwan_server::Clock;
+use diwan_server::startup::{DemoCredential, NodeOptions, build_state_with_clock, serve};
+use diwan_store::sqlite::{SqliteOptions, SqliteStore};
+use reqwest::header::CONTENT_TYPE;
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// 2026-01-15T09:00:00Z in Unix milliseconds: every node starts at this time.
+pub const T0: i64 = 1_768_467_600_000;
+
+/// Citizen A: born 1990-01-01, and citizen B: born 2000-05-15 in Giza.
+pub const NID_A: &str = "29001011234567";
+pub const PHONE_A: &str = "01012345678";
+pub const NID_B: &str = "30005152101234";
+pub const PHONE_B: &str = "01198765432";
+
+/// The agency owning `birth_certificate`, and one that does not.
+pub const CIVIL_STATUS: &str = "moi_civil_status";
+pub const PASSPORTS: &str = "moi_passports";
+
+/// A clock that stands still until a test moves it.
+pub struct TestClock(AtomicI64);
+
+impl TestClock {
+    pub fn advance_secs(&self, secs: i64) {
+        self.0.fetch_add(secs * 1000, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The node's store, to create officers without demo mode's 38 Argon2id hashes.
+    pub store: Arc<SqliteStore>,
+    pub client: reqwest::Client,
+    pub clock: Arc<TestClock>,
+    pub data_dir: PathBuf,
+    _dir: TempDir,
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).to_path_buf()
+}
+
+/// A node with the Egyptian catalogue and the default limits. Officers are created on first
+/// sign-in by [`TestApp::officer_token`]; tests of demo mode itself use [`spawn_demo_app`].
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A node in demo mode: a clerk and a manager per agency, passwords in demo-credentials.json.
+pub async fn spawn_demo_app() -> TestApp {
+    spawn_app_with(|o| o.demo = true).await
+}
+
+/// The password of officers created by [`TestApp::officer_token`], and its Argon2id hash,
+/// computed once per test binary.
+pub const TEST_OFFICER_PASSWORD: &str = "test-officer-password";
+
+fn test_officer_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| diwan_server::crypto::hash_password(TEST_OFFICER_PASSWORD).expect("hash"))
+}
+
+/// Like [`spawn_app`], with the options changed by `tweak` first.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut NodeOptions)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data_dir = dir.path().to_path_buf();
+    let store = SqliteStore::open(&data_dir.join("diwan.db"), SqliteOptions::default())
+        .await
+        .expect("open the SQLite store");
+    let mut options = NodeOptions {
+        data_dir: data_dir.clone(),
+        catalog_dir: repo_root().join("catalog/eg"),
+        country_file: repo_root().join("countries/eg.toml"),
+        demo: false,
+        secret: Some(vec![7; 32]),
+        otp_ttl_secs: 300,
+        session_ttl_secs: 3600,
+        max_upload_bytes: 10 * 1024 * 1024,
+    };
+    tweak(&mut options);
+    let clock = Arc::new(TestClock(AtomicI64::new(T0)));
+    let store = Arc::new(store);
+    let state = build_state_with_clock(store.clone(), &options, clock.clone())
+        .await
+        .expect("build the node");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(serve(listener, state, std::future::pending()));
+    TestApp {
+        base: format!("http://{addr}"),
+        store,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        clock,
+        data_dir,
+        _dir: dir,
+    }
+}
+
+/// `+20…` for a local Egyptian mobile number such as `010…`.
+pub fn e164(local: &str) -> String {
+    format!("+20{}", local.trim_start_matches('0'))
+}
+
+/// ASCII digits written as Eastern Arabic digits (٠١٢٣٤٥٦٧٨٩).
+pub fn eastern_arabic(s: &str) -> String {
+    s.chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_u32(0x0660 + d).expect("an Arabic-Indic digit"),
+            None => c,
+        })
+        .collect()
+}
+
+pub fn has_arabic_letters(s: &str) -> bool {
+    s.chars().any(|c| ('\u{0621}'..='\u{064A}').contains(&c))
+}
+
+impl TestApp {
+    /// The URL of an API path such as `/services`.
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut request = self.client.get(self.api(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("GET is answered")
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut request = self.client.post(self.api(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("POST is answered")
+    }
+
+    /// `GET` that must succeed, as JSON.
+    pub async fn get_ok(&self, path: &str, token: &str) -> Value {
+        let response = self.get(path, Some(token)).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.expect("a JSON body")
+    }
+
+    pub async fn request_code(&self, national_id: &str, phone: &str) -> Response {
+        self.post_json(
+            "/auth/citizen/otp",
+            None,
+            &json!({ "national_id": national_id, "phone": phone }),
+        )
+        .await
+    }
+
+    pub async fn verify(&self, national_id: &str, code: &str) -> Response {
+        self.post_json(
+            "/auth/citizen/verify",
+            None,
+            &json!({ "national_id": national_id, "code": code }),
+        )
+        .await
+    }
+
+    /// Every line of the SMS outbox, oldest first.
+    pub fn outbox(&self) -> Vec<Value> {
+        let text = std::fs::read_to_string(self.data_dir.join("outbox").join("sms.jsonl"))
+            .unwrap_or_default();
+        text.lines()
+            .map(|l| serde_json::from_str(l).expect("each outbox line is JSON"))
+            .collect()
+    }
+
+    /// The code in the last text message sent to `to` (international form).
+    pub fn last_code_to(&self, to: &str) -> String {
+        let message = self
+            .outbox()
+            .into_iter()
+            .rev()
+            .find(|m| m["to"] == to)
+            .unwrap_or_else(|| panic!("no text message to {to}"));
+        code_in(message["text"].as_str().expect("text is a string"))
+    }
+
+    /// Signs a citizen in with a code read from the outbox; returns the bearer token.
+    pub async fn citizen_token(&self, national_id: &str, phone: &str) -> String {
+        let sent = self.request_code(national_id, phone).await;
+        assert_eq!(
+            sent.status(),
+            StatusCode::ACCEPTED,
+            "code request: {}",
+            sent.text().await.unwrap_or_default()
+        );
+        let code = self.last_code_to(&e164(phone));
+        let verified = self.verify(national_id, &code).await;
+        assert_eq!(
+            verified.status(),
+            StatusCode::OK,
+            "verify: {}",
+            verified.text().await.unwrap_or_default()
+        );
+        let body: Value = verified.json().await.expect("token JSON");
+        body["token"].as_str().expect("a token").to_string()
+    }
+
+    pub fn demo_credentials(&self) -> Vec<DemoCredential> {
+        let bytes = std::fs::read(self.data_dir.join("demo-credentials.json"))
+            .expect("demo-credentials.json");
+        serde_json::from_slice(&bytes).expect("demo credentials parse")
+    }
+
+    pub fn demo_password(&self, username: &str) -> String {
+        self.demo_credentials()
+            .into_iter()
+            .find(|c| c.username == username)
+            .unwrap_or_else(|| panic!("no demo account {username}"))
+            .password
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post_json(
+            "/auth/officer/login",
+            None,
+            &json!({ "username": username, "password": password }),
+        )
+        .await
+    }
+
+    /// Signs in the `clerk` or `manager` of `agency` (the demo account in demo mode,
+    /// otherwise one created now with [`TEST_OFFICER_PASSWORD`]); returns the bearer token.
+    pub async fn officer_token(&self, agency: &str, role: &str) -> String {
+        use diwan_store::Store;
+        let username = format!("{agency}.{role}");
+        let password = if self.data_dir.join("demo-credentials.json").exists() {
+            self.demo_password(&username)
+        } else {
+            if self.store.find_officer(&username).await.is_err() {
+                self.store
+                    .create_officer(diwan_store::NewOfficer {
+                        id: format!("officer-{username}"),
+                        username: username.clone(),
+                        display_name: username.clone(),
+                        agency: agency.to_string(),
+                        roles: vec![role.to_string()],
+                        password_hash: test_officer_hash().to_string(),
+                        at: T0,
+                    })
+                    .await
+                    .expect("create officer");
+            }
+            TEST_OFFICER_PASSWORD.to_string()
+        };
+        let response = self.login(&username, &password).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
+        let body: Value = response.json().await.expect("token JSON");
+        body["token"].as_str().expect("a token").to_string()
+    }
+
+    /// Uploads `bytes` in the multipart field `file`.
+    pub async fn upload(&self, token: &str, filename: &str, bytes: Vec<u8>) -> Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_string());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        self.client
+            .post(self.api("/uploads"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload is answered")
+    }
+
+    /// Uploads a small PDF; returns its upload id.
+    pub async fn upload_pdf(&self, token: &str) -> String {
+        let response = self.upload(token, "id-card.pdf", pdf_bytes()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "upload: {}",
+            response.text().await.unwrap_or_default()
+        );
+        let body: Value = response.json().await.expect("upload JSON");
+        assert_eq!(body["content_type"], "application/pdf");
+        body["id"].as_str().expect("an upload id").to_string()
+    }
+
+    /// `POST /applications` with an optional `Idempotency-Key`.
+    pub async fn apply(
+        &self,
+        token: &str,
+        idempotency_key: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let mut request = self
+            .client
+            .post(self.api("/applications"))
+            .bearer_auth(token)
+            .json(body);
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send().await.expect("apply is answered")
+    }
+
+    /// Uploads an ID card and applies for a birth certificate; asserts `201`, returns the
+    /// application.
+    pub async fn apply_birth_certificate(&self, token: &str, idempotency_key: &str) -> Value {
+        let upload = self.upload_pdf(token).await;
+        let response = self
+            .apply(
+                token,
+                Some(idempotency_key),
+                &birth_certificate_request(&upload),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "apply: {}",
+            response.text().await.unwrap_or_default()
+        );
+        response.json().await.expect("application JSON")
+    }
+
+    /// `POST /applications/{id}/actions`.
+    pub async fn act(
+        &self,
+        token: &str,
+        id: &str,
+        action: &str,
+        expected_version: i64,
+        comment: Option<&str>,
+    ) -> Response {
+        let mut body = json!({ "action": action, "expected_version": expected_version });
+        if let Some(comment) = comment {
+            body["comment"] = json!(comment);
+        }
+        self.post_json(&format!("/applications/{id}/actions"), Some(token), &body)
+            .await
+    }
+
+    /// An action that must succeed; returns the updated application.
+    pub async fn act_ok(
+        &self,
+        token: &str,
+        id: &str,
+        action: &str,
+        expected_version: i64,
+        comment: Option<&str>,
+    ) -> Value {
+        let response = self.act(token, id, action, expected_version, comment).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{action}: {}",
+            response.text().await.unwrap_or_default()
+        );
+        response.json().await.expect("application JSON")
+    }
+}
+
+/// A minimal valid PDF header and body.
+pub fn pdf_bytes() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+}
+
+/// The six-digit code in a sign-in text message.
+pub fn code_in(text: &str) -> String {
+    let runs: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|r| !r.is_empty())
+        .collect();
+    let code = runs
+        .first()
+        .unwrap_or_else(|| panic!("no code in {text:?}"));
+    assert_eq!(code.len(), 6, "the code is six digits: {text:?}");
+    assert!(
+        runs.iter().all(|r| r == code),
+        "one code, repeated in both languages: {text:?}"
+    );
+    code.to_string()
+}
+
+/// The form of a valid birth-certificate application.
+pub fn birth_certificate_data(upload_id: &str) -> Value {
+    json!({
+        "holder_national_id": NID_A,
+        "holder_name": "محمد أحمد علي حسن",
+        "mother_name": "فاطمة محمود",
+        "relationship": "self",
+        "copies": 2,
+        "delivery_by_post": false,
+        "contact_phone": PHONE_A,
+        "applicant_id_card": upload_id,
+    })
+}
+
+pub fn birth_certificate_request(upload_id: &str) -> Value {
+    json!({ "service_id": "birth_certificate", "data": birth_certificate_data(upload_id) })
+}
+
+/// Asserts a problem+json answer (RFC 9457 plus Diwan's fields) with this status and code;
+/// returns its body.
+pub async fn assert_problem(response: Response, status: StatusCode, code: &str) -> Value {
+    let url = response.url().clone();
+    let actual = response.status();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let text = response.text().await.expect("a body");
+    let context = format!("{} {url}: {text}", actual.as_u16());
+    assert_eq!(actual, status, "status, expected {code}; {context}");
+    assert_eq!(
+        content_type, "application/problem+json",
+        "content type; {context}"
+    );
+    let body: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("problem is JSON ({e}); {context}"));
+    assert_eq!(body["code"], code, "code; {context}");
+    assert_eq!(body["status"], status.as_u16(), "status field; {context}");
+    assert_eq!(
+        body["type"],
+        format!("urn:diwan:problem:{code}"),
+        "type; {context}"
+    );
+    assert!(
+        body["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "title; {context}"
+    );
+    assert_eq!(
+        body["detail"], body["message_en"],
+        "detail (RFC 9457); {context}"
+    );
+    if code == "validation_failed" {
+        assert!(
+            body["errors"].as_array().is_some_and(|e| !e.is_empty()),
+            "errors listed; {context}"
+        );
+    }
+    let ar = body["message_ar"].as_str().expect("message_ar");
+    assert!(has_arabic_letters(ar), "message_ar is Arabic: {ar}");
+    let en = body["message_en"].as_str().expect("message_en");
+    assert!(
+        en.chars().any(|c| c.is_ascii_alphabetic()),
+        "message_en is English: {en}"
+    );
+    if let Some(errors) = body.get("errors") {
+        for e in errors.as_array().expect("errors is a list") {
+            assert!(
+                e["field"].as_str().is_some_and(|f| !f.is_empty()),
+                "field of {e}"
+            );
+            assert!(
+                e["code"].as_str().is_some_and(|f| !f.is_empty()),
+                "code of {e}"
+            );
+            assert!(
+                e["message_ar"].as_str().is_some_and(has_arabic_letters),
+                "message_ar of {e}"
+            );
+            assert!(
+                e["message_en"]
+                    .as_str()
+                    .is_some_and(|m| m.chars().any(|c| c.is_ascii_alphabetic())),
+                "message_en of {e}"
+            );
+        }
+    }
+    body
+}
+
+/// The `field`s of a validation problem's `errors`, in order.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `code` of the error about `field` in a validation problem.
+pub fn error_code<'a>(problem: &'a Value, field: &str) -> &'a str {
+    problem["errors"]
+        .as_array()
+        .and_then(|errors| errors.iter().find(|e| e["field"] == field))
+        .and_then(|e| e["code"].as_str())
+        .unwrap_or_else(|| panic!("no error for {field} in {problem}"))
+}
+
+/// The action ids of an application's `available_actions`.
+pub fn actions(application: &Value) -> Vec<String> {
+    application["available_actions"]
+        .as_array()
+        .expect("available_actions is a list")
+        .iter()
+        .map(|a| a["action"].as_str().expect("action id").to_string())
+        .collect()
+}
