@@ -378,20 +378,7 @@ fn json_body<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: &[u8],
 ) -> ApiResult<ApiJson<T>> {
-    let is_json = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Unsupported media type",
-            "يجب إرسال البيانات بصيغة JSON مع الترويسة Content-Type: application/json",
-            "Send the body as JSON with Content-Type: application/json",
-        ));
-    }
+    crate::extract::require_json(headers)?;
     crate::extract::parse_json(body).map(ApiJson)
 }
 
