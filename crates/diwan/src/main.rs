@@ -1,5 +1,6 @@
 //! The `diwan` binary: one program that serves, checks catalogues, benchmarks and administers.
 
+mod backup;
 mod bench;
 mod config;
 mod serve;
@@ -68,6 +69,25 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Write a consistent copy of the database while the server runs.
+    Backup {
+        /// The backup file to create.
+        out: PathBuf,
+        /// Data folder [default: from the configuration, ./diwan-data].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Replace the database with a backup (the server must be stopped).
+    Restore {
+        /// The backup file.
+        backup: PathBuf,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -108,6 +128,16 @@ fn main() -> ExitCode {
             dir,
         })
         .map(|()| ExitCode::SUCCESS),
+        Command::Backup { out, data, config } => data_dir(data, config)
+            .and_then(|d| backup::backup(&d, &out))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Restore {
+            backup: file,
+            data,
+            config,
+        } => data_dir(data, config)
+            .and_then(|d| backup::restore(&d, &file, unix_now()))
+            .map(|()| ExitCode::SUCCESS),
         Command::Config {
             command: ConfigCommand::PrintDefault,
         } => {
@@ -151,6 +181,21 @@ fn serve_command(
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(serve::run(config))?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn data_dir(data: Option<PathBuf>, config_file: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match data {
+        Some(d) => Ok(d),
+        None => Ok(Config::load(config_file.as_deref())?.data_dir),
+    }
+}
+
+#[allow(clippy::disallowed_methods)] // the binary is the edge that reads the clock
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn check(dir: &Path) -> anyhow::Result<ExitCode> {

@@ -11,6 +11,8 @@ use crate::config::Config;
 pub async fn run(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+    // One server per data folder: a second one (or a restore) would corrupt the other's view.
+    let _lock = crate::backup::lock_data_dir(&config.data_dir)?;
     let store = SqliteStore::open(&config.data_dir.join("diwan.db"), SqliteOptions::default())
         .await
         .context("cannot open the database")?;
