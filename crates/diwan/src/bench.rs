@@ -2,7 +2,10 @@
 //! the same run as the disk's own limits, because this disk's flush rate swings by 20x from
 //! minute to minute and only same-run ratios mean anything.
 //!
-//! `submit` reports three figures: the durable server (SQLite `synchronous=FULL`, group
+//! Scenarios: `submit` (citizens applying), `lifecycle` (submit, start_review, recommend,
+//! approve: four writes per application) and `status` (citizens reading an application).
+//!
+//! Each reports three figures: the durable server (SQLite `synchronous=FULL`, group
 //! commit), the same server with durability off (`synchronous=OFF`: the CPU limit), and the
 //! naive limit (one row per fsync'd transaction). The last two lines are the ratios.
 
@@ -10,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, bail, ensure};
 use diwan_server::startup::{NodeOptions, build_state, serve};
 use diwan_store::sqlite::{SqliteOptions, SqliteStore};
 use serde_json::{Value, json};
@@ -48,16 +51,20 @@ impl RunResult {
 }
 
 pub fn run(options: BenchOptions) -> anyhow::Result<()> {
-    if options.scenario != "submit" {
-        bail!("unknown scenario `{}`; available: submit", options.scenario);
-    }
+    let scenario = match options.scenario.as_str() {
+        "submit" => Scenario::Submit,
+        "lifecycle" => Scenario::Lifecycle,
+        "status" => Scenario::Status,
+        other => bail!("unknown scenario `{other}`; available: submit, lifecycle, status"),
+    };
     let base = options.dir.clone().unwrap_or_else(std::env::temp_dir);
     let scratch = tempfile_dir(&base)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     println!(
-        "scenario: submit, clients: {}, seconds: {} each, disk: {}",
+        "scenario: {}, clients: {}, seconds: {} each, disk: {}",
+        options.scenario,
         options.clients,
         options.seconds,
         base.display()
@@ -69,10 +76,24 @@ pub fn run(options: BenchOptions) -> anyhow::Result<()> {
     )?;
     println!("naive single-row commits (synchronous=FULL): {naive:.0}/s");
 
-    let durable = runtime.block_on(submit_run(&options, &scratch.join("durable"), true))?;
-    report("durable (synchronous=FULL, group commit)", &durable);
-    let nosync = runtime.block_on(submit_run(&options, &scratch.join("nosync"), false))?;
-    report("no durability (synchronous=OFF)", &nosync);
+    let durable = runtime.block_on(scenario_run(
+        &options,
+        scenario,
+        &scratch.join("durable"),
+        true,
+    ))?;
+    report(
+        "durable (synchronous=FULL, group commit)",
+        scenario,
+        &durable,
+    );
+    let nosync = runtime.block_on(scenario_run(
+        &options,
+        scenario,
+        &scratch.join("nosync"),
+        false,
+    ))?;
+    report("no durability (synchronous=OFF)", scenario, &nosync);
     println!("peak_rss_mb: {:.1}", peak_rss_mb());
 
     // Re-measure the disk after the runs too: its rate drifts, so report the mean of both.
@@ -91,11 +112,32 @@ pub fn run(options: BenchOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn report(name: &str, r: &RunResult) {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    /// Citizens submitting applications.
+    Submit,
+    /// Submit, then clerk start_review and recommend, then manager approve: four writes.
+    Lifecycle,
+    /// Citizens reading their application's status.
+    Status,
+}
+
+impl Scenario {
+    fn unit(self) -> &'static str {
+        match self {
+            Scenario::Submit => "submissions/s",
+            Scenario::Lifecycle => "steps/s",
+            Scenario::Status => "reads/s",
+        }
+    }
+}
+
+fn report(name: &str, scenario: Scenario, r: &RunResult) {
     let (batches, jobs) = r.batches;
     println!(
-        "{name}: {:.0} submissions/s, p50 {:.1} ms, p99 {:.1} ms, errors {}, mean commit batch {:.1}",
+        "{name}: {:.0} {}, p50 {:.1} ms, p99 {:.1} ms, errors {}, mean commit batch {:.1}",
         r.rate(),
+        scenario.unit(),
         r.percentile(0.50),
         r.percentile(0.99),
         r.errors,
@@ -127,8 +169,9 @@ fn naive_commit_rate(path: &Path, duration: Duration) -> anyhow::Result<f64> {
     Ok(n as f64 / start.elapsed().as_secs_f64())
 }
 
-async fn submit_run(
+async fn scenario_run(
     options: &BenchOptions,
+    scenario: Scenario,
     data_dir: &Path,
     durable: bool,
 ) -> anyhow::Result<RunResult> {
@@ -154,6 +197,11 @@ async fn submit_run(
         max_upload_bytes: 10 * 1024 * 1024,
     };
     let state = build_state(store.clone(), &node).await?;
+    let officers = if scenario == Scenario::Lifecycle {
+        Some(create_officers(&*store).await?)
+    } else {
+        None
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -173,33 +221,76 @@ async fn submit_run(
         clients.push((token, upload, national_id));
     }
 
+    let officers = match officers {
+        Some((clerk, manager)) => {
+            let clerk = login(&http, &base, &clerk).await?;
+            let manager = login(&http, &base, &manager).await?;
+            Some(Arc::new((clerk, manager)))
+        }
+        None => None,
+    };
+    // Reads need something to read: one application per client, made before timing starts.
+    let mut targets = Vec::new();
+    if scenario == Scenario::Status {
+        for (i, (token, upload, national_id)) in clients.iter().enumerate() {
+            let created = submit(
+                &http,
+                &base,
+                token,
+                &format!("seed-{i}"),
+                &application_body(national_id, upload),
+            )
+            .await?;
+            targets.push(created.0);
+        }
+    }
+
     let before = store.batch_stats();
     let deadline = Instant::now() + Duration::from_secs(options.seconds);
     let start = Instant::now();
     let mut tasks = Vec::new();
     for (i, (token, upload, national_id)) in clients.into_iter().enumerate() {
         let http = http.clone();
-        let url = format!("{base}/api/v1/applications");
+        let base = base.clone();
+        let officers = officers.clone();
+        let target = targets.get(i).cloned();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0usize;
             let mut n = 0u64;
             while Instant::now() < deadline {
-                let body = application_body(&national_id, &upload);
-                let t0 = Instant::now();
-                let response = http
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .header("idempotency-key", format!("bench-{i}-{n}"))
-                    .json(&body)
-                    .send()
-                    .await;
                 n += 1;
-                match response {
-                    Ok(r) if r.status().as_u16() == 201 => {
-                        latencies.push(t0.elapsed().as_secs_f64() * 1000.0)
+                let outcome = match (scenario, &officers, &target) {
+                    (Scenario::Status, _, Some(id)) => {
+                        timed(&mut latencies, get_status(&http, &base, &token, id))
+                            .await
+                            .map(|_| ())
                     }
-                    _ => errors += 1,
+                    (Scenario::Lifecycle, Some(o), _) => {
+                        let body = application_body(&national_id, &upload);
+                        lifecycle(
+                            &http,
+                            &base,
+                            &token,
+                            o,
+                            &format!("bench-{i}-{n}"),
+                            &body,
+                            &mut latencies,
+                        )
+                        .await
+                    }
+                    _ => {
+                        let body = application_body(&national_id, &upload);
+                        timed(
+                            &mut latencies,
+                            submit(&http, &base, &token, &format!("bench-{i}-{n}"), &body),
+                        )
+                        .await
+                        .map(|_| ())
+                    }
+                };
+                if outcome.is_err() {
+                    errors += 1;
                 }
             }
             (latencies, errors)
@@ -229,6 +320,142 @@ async fn submit_run(
 /// A valid Egyptian national ID per client: born 1990-01-01 in Cairo, serial = client number.
 fn bench_national_id(i: usize) -> String {
     format!("2900101{:02}{:04}1", 1, i % 10_000)
+}
+
+/// Runs one request and records its latency when it succeeds.
+async fn timed<T>(
+    latencies: &mut Vec<f64>,
+    request: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    let t0 = Instant::now();
+    let result = request.await;
+    if result.is_ok() {
+        latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    result
+}
+
+/// Submits; returns the application's id and version.
+async fn submit(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    key: &str,
+    body: &Value,
+) -> anyhow::Result<(String, i64)> {
+    let r = http
+        .post(format!("{base}/api/v1/applications"))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await?;
+    ensure!(r.status().as_u16() == 201, "submit answered {}", r.status());
+    let created: Value = r.json().await?;
+    let id = created["id"].as_str().context("no id")?.to_string();
+    Ok((id, created["version"].as_i64().unwrap_or(1)))
+}
+
+async fn act(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: &str,
+    action: &str,
+    version: i64,
+) -> anyhow::Result<i64> {
+    let r = http
+        .post(format!("{base}/api/v1/applications/{id}/actions"))
+        .bearer_auth(token)
+        .json(&json!({ "action": action, "expected_version": version }))
+        .send()
+        .await?;
+    ensure!(
+        r.status().as_u16() == 200,
+        "{action} answered {}",
+        r.status()
+    );
+    let updated: Value = r.json().await?;
+    Ok(updated["version"].as_i64().unwrap_or(version + 1))
+}
+
+async fn get_status(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: &str,
+) -> anyhow::Result<()> {
+    let r = http
+        .get(format!("{base}/api/v1/applications/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await?;
+    ensure!(r.status().as_u16() == 200, "status answered {}", r.status());
+    let _: Value = r.json().await?;
+    Ok(())
+}
+
+/// Submit, start_review, recommend, approve; each step's latency recorded as one operation.
+async fn lifecycle(
+    http: &reqwest::Client,
+    base: &str,
+    citizen: &str,
+    officers: &(String, String),
+    key: &str,
+    body: &Value,
+    latencies: &mut Vec<f64>,
+) -> anyhow::Result<()> {
+    let (clerk, manager) = officers;
+    let (id, v) = timed(latencies, submit(http, base, citizen, key, body)).await?;
+    let v = timed(latencies, act(http, base, clerk, &id, "start_review", v)).await?;
+    let v = timed(latencies, act(http, base, clerk, &id, "recommend", v)).await?;
+    timed(latencies, act(http, base, manager, &id, "approve", v)).await?;
+    Ok(())
+}
+
+/// A clerk and a manager of the agency owning `birth_certificate`; returns their usernames.
+async fn create_officers(
+    store: &dyn diwan_store::Store,
+) -> anyhow::Result<((String, String), (String, String))> {
+    let password = "bench-officer-password".to_string();
+    let hash = diwan_server::crypto::hash_password(&password).map_err(anyhow::Error::msg)?;
+    let mut made = Vec::new();
+    for role in ["clerk", "manager"] {
+        let username = format!("bench.{role}");
+        store
+            .create_officer(diwan_store::NewOfficer {
+                id: format!("bench-{role}"),
+                username: username.clone(),
+                display_name: username.clone(),
+                agency: "moi_civil_status".into(),
+                roles: vec![role.into()],
+                password_hash: hash.clone(),
+                at: 0,
+            })
+            .await?;
+        made.push((username, password.clone()));
+    }
+    let manager = made.pop().context("manager")?;
+    let clerk = made.pop().context("clerk")?;
+    Ok((clerk, manager))
+}
+
+async fn login(
+    http: &reqwest::Client,
+    base: &str,
+    (username, password): &(String, String),
+) -> anyhow::Result<String> {
+    let r: Value = http
+        .post(format!("{base}/api/v1/auth/officer/login"))
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    r["token"]
+        .as_str()
+        .map(str::to_string)
+        .context("officer sign-in returned no token")
 }
 
 fn application_body(national_id: &str, upload: &str) -> Value {
