@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::clean_text::clean_text;
 use crate::country::CountryRules;
 use crate::digits::{to_ascii_digits, to_ascii_number};
 use crate::service::{Field, FieldType, ServiceDefinition, parse_iso_date};
@@ -218,11 +219,23 @@ fn check_field(
             let Value::String(s) = raw else {
                 return wrong_type("نصًا", "text");
             };
-            let s = s.trim();
-            if s.is_empty() {
+            // Disguising characters are refused before anything else, so that invisible
+            // text neither fills a required field nor counts towards a length.
+            let cleaned = clean_text(s, field.field_type == FieldType::Textarea).map_err(|_| {
+                FieldError::new(
+                    &field.id,
+                    "invalid_characters",
+                    format!("«{}» يحتوي على رموز غير مسموح بها أو غير مرئية", label.ar),
+                    format!(
+                        "{} contains characters that are not allowed or not visible",
+                        label.en
+                    ),
+                )
+            })?;
+            if cleaned.is_empty() {
                 return if field.required { missing() } else { Ok(None) };
             }
-            check_string(field, s, ctx).map(Some)
+            check_string(field, &cleaned, ctx).map(Some)
         }
     }
 }
@@ -230,16 +243,6 @@ fn check_field(
 fn check_string(field: &Field, s: &str, ctx: &FormContext<'_>) -> Result<Value, FieldError> {
     let label = &field.label;
     let err = |code: &str, ar: String, en: String| FieldError::new(&field.id, code, ar, en);
-    let allow_newlines = field.field_type == FieldType::Textarea;
-    if s.chars()
-        .any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t')))
-    {
-        return Err(err(
-            "invalid_characters",
-            format!("«{}» يحتوي على رموز غير مسموح بها", label.ar),
-            format!("{} contains characters that are not allowed", label.en),
-        ));
-    }
     match field.field_type {
         FieldType::Text | FieldType::Textarea | FieldType::Email => {
             let value = if field.field_type == FieldType::Email {

@@ -6,6 +6,7 @@
 //! system, no environment and no clock: callers pass file contents and "now" in, and get
 //! decisions back as data.
 
+pub mod clean_text;
 pub mod country;
 pub mod digits;
 pub mod form;

@@ -126,7 +126,11 @@ pub fn decide(
         let Some(role) = role else {
             return Err(WorkflowError::Forbidden(action.to_string()));
         };
-        if t.comment_required && comment.is_none_or(|c| c.trim().is_empty()) {
+        if t.comment_required
+            && comment.is_none_or(|c| {
+                crate::clean_text::clean_text(c, true).map_or(true, |c| c.is_empty())
+            })
+        {
             return Err(WorkflowError::CommentRequired(action.to_string()));
         }
         let target = wf.state(&t.to);

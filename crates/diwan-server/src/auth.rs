@@ -1,5 +1,5 @@
 //! Who is calling: bearer tokens resolved to a citizen or an officer, and the limiter that
-//! slows password guessing. Authorisation of a given application lives in `access.rs`.
+//! slows password guessing. Authorisation of a given application is `routes::applications::load_visible`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -81,33 +81,54 @@ impl FromRequestParts<AppState> for Caller {
 /// Counts failed officer sign-ins per username in a sliding window, in this node's memory.
 /// Enough to stop online guessing at one node; the store-backed limiter for many nodes is
 /// future work (documented in ARCHITECTURE.md).
-#[derive(Default)]
 pub struct LoginLimiter {
     failures: Mutex<HashMap<String, Vec<i64>>>,
+    /// Argon2id costs ~19 MiB and tens of milliseconds; at most this many run at once, so a
+    /// flood of sign-ins cannot exhaust memory. Callers beyond it get `503` and retry.
+    pub hashing: tokio::sync::Semaphore,
 }
 
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        LoginLimiter {
+            failures: Mutex::default(),
+            hashing: tokio::sync::Semaphore::new(cores * 2),
+        }
+    }
+}
+
+/// Most usernames remembered; past it, expired entries are dropped and, if still full, new
+/// usernames are refused rather than old counters forgotten (forgetting would reset them).
+const MAX_TRACKED: usize = 100_000;
+
 impl LoginLimiter {
-    /// True when `username` may try again at `now`.
-    pub fn allowed(&self, username: &str, now: i64, window_ms: i64, max: u32) -> bool {
+    /// Reserves an attempt for `username` at `now`: counted as a failure until
+    /// [`LoginLimiter::succeeded`] clears it. Checking and counting under one lock means
+    /// parallel guesses cannot all slip past the limit. False when the limit is reached.
+    pub fn try_begin(&self, username: &str, now: i64, window_ms: i64, max: u32) -> bool {
         let Ok(mut map) = self.failures.lock() else {
             return false;
         };
+        if map.len() >= MAX_TRACKED && !map.contains_key(username) {
+            map.retain(|_, list| list.iter().any(|t| now - *t < window_ms));
+            if map.len() >= MAX_TRACKED {
+                return false;
+            }
+        }
         let list = map.entry(username.to_string()).or_default();
         list.retain(|t| now - *t < window_ms);
-        (list.len() as u32) < max
-    }
-
-    pub fn record_failure(&self, username: &str, now: i64) {
-        if let Ok(mut map) = self.failures.lock() {
-            // Bound memory: forget the oldest usernames if an attacker sprays many names.
-            if map.len() > 100_000 {
-                map.clear();
-            }
-            map.entry(username.to_string()).or_default().push(now);
+        if list.len() as u32 >= max {
+            return false;
         }
+        list.push(now);
+        true
     }
 
-    pub fn clear(&self, username: &str) {
+    /// A correct password: forget the failures.
+    pub fn succeeded(&self, username: &str) {
         if let Ok(mut map) = self.failures.lock() {
             map.remove(username);
         }

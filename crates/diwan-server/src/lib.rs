@@ -13,6 +13,7 @@ pub mod catalog_files;
 pub mod crypto;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod routes;
 pub mod sms;
 pub mod startup;

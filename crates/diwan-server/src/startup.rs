@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::LoginLimiter;
 use crate::crypto;
+use crate::metrics::Metrics;
 use crate::sms::FileOutbox;
 use crate::state::{AppState, Clock, ServerSettings, SystemClock};
 
@@ -36,6 +37,8 @@ pub struct NodeOptions {
     pub country_file: PathBuf,
     /// Create demo officer accounts and write `<data>/demo-credentials.json`.
     pub demo: bool,
+    /// Let unknown citizens register their mobile at first sign-in (always on in demo mode).
+    pub self_enrolment: bool,
     /// The code-hashing key; generated into `<data>/secret.key` when `None`.
     pub secret: Option<Vec<u8>>,
     pub otp_ttl_secs: i64,
@@ -65,6 +68,27 @@ pub async fn build_state_with_clock(
     clock: Arc<dyn Clock>,
 ) -> Result<AppState, StartupError> {
     std::fs::create_dir_all(&options.data_dir)?;
+    // The folder holds personal data, documents and sign-in codes: its owner only.
+    #[cfg(unix)]
+    std::fs::set_permissions(
+        &options.data_dir,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )?;
+    if options.secret.as_ref().is_some_and(|s| s.len() < 32) {
+        return Err(StartupError::Other(
+            "the secret must be at least 32 bytes (use secret_file with random bytes)".into(),
+        ));
+    }
+    if !(30..=3600).contains(&options.otp_ttl_secs) {
+        return Err(StartupError::Other(
+            "otp_ttl_secs must be between 30 and 3600".into(),
+        ));
+    }
+    if !(60..=30 * 24 * 3600).contains(&options.session_ttl_secs) {
+        return Err(StartupError::Other(
+            "session_ttl_secs must be between 60 and 2592000 (30 days)".into(),
+        ));
+    }
     let catalog = crate::catalog_files::load(&options.catalog_dir)?.map_err(|problems| {
         StartupError::Catalog(
             problems
@@ -88,6 +112,7 @@ pub async fn build_state_with_clock(
     };
     let mut settings = ServerSettings::with_secret(secret);
     settings.otp_ttl_secs = options.otp_ttl_secs;
+    settings.self_enrolment = options.self_enrolment || options.demo;
     settings.session_ttl_secs = options.session_ttl_secs;
     settings.max_upload_bytes = options.max_upload_bytes;
     let sms = FileOutbox::new(options.data_dir.join("outbox").join("sms.jsonl"))?;
@@ -99,6 +124,7 @@ pub async fn build_state_with_clock(
         clock,
         settings: Arc::new(settings),
         login_limiter: Arc::new(LoginLimiter::default()),
+        metrics: Arc::new(Metrics::new()),
     };
     if options.demo {
         create_demo_officers(&state, &options.data_dir).await?;
@@ -190,4 +216,36 @@ pub async fn serve(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Serves `GET /metrics` (Prometheus text format) on its own listener until `shutdown`
+/// resolves. Keep that listener private (loopback or an internal network): it is not part of
+/// the API, which never answers `/metrics`.
+///
+/// Request metrics are recorded from the moment this is called (not first polled), so the
+/// requests of a node whose metrics listener is spawned just before are all counted.
+pub fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> impl std::future::Future<Output = std::io::Result<()>> + Send + 'static {
+    state.metrics.enable();
+    let metrics = Arc::clone(&state.metrics);
+    let app = crate::metrics::router(state);
+    async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(shutdown);
+        // Samples are folded into buckets at every scrape; this bounds memory when nobody
+        // scrapes for a while.
+        let upkeep = async move {
+            let mut every = tokio::time::interval(crate::metrics::UPKEEP_EVERY);
+            loop {
+                every.tick().await;
+                metrics.run_upkeep();
+            }
+        };
+        tokio::select! {
+            served = std::future::IntoFuture::into_future(server) => served,
+            () = upkeep => Ok(()),
+        }
+    }
 }

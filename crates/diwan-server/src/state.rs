@@ -43,6 +43,9 @@ pub struct ServerSettings {
     /// Keys the hashes of one-time codes, so a database copy does not reveal live codes.
     pub secret: Secret,
     pub otp_ttl_secs: i64,
+    /// A citizen unknown to Diwan may register their mobile at first sign-in. For pilots and
+    /// demos only: in production the number on record comes from the civil registry.
+    pub self_enrolment: bool,
     pub otp_max_attempts: u32,
     /// At most this many codes per national ID per window.
     pub otp_sends_per_window: u32,
@@ -60,6 +63,7 @@ impl ServerSettings {
         ServerSettings {
             secret: Secret(secret),
             otp_ttl_secs: 300,
+            self_enrolment: false,
             otp_max_attempts: 5,
             otp_sends_per_window: 3,
             otp_window_secs: 900,
@@ -81,6 +85,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<ServerSettings>,
     pub login_limiter: Arc<crate::auth::LoginLimiter>,
+    /// This node's request metrics (recording starts when the metrics listener is served).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

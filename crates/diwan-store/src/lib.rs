@@ -10,12 +10,15 @@
 //! - Nothing outside this crate sees a driver type or a SQL string.
 
 mod error;
+mod metrics;
 mod model;
+pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
 
 pub use error::{StoreError, StoreResult};
+pub use metrics::{ApplicationCount, CommitStats, OverdueCutoff, PoolStats, StoreMetrics};
 pub use model::*;
 
 /// Everything Diwan keeps. Implementations must be safe to share between request handlers.
@@ -87,4 +90,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// True when the database answers.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Figures for monitoring, read at scrape time: applications per `(service, state)` with
+    /// how many are overdue against `overdue` (one cheap grouped query, bounded by services ×
+    /// states), plus what the backend knows of its pool and commits. The default reports
+    /// nothing, so a backend that does not implement it still compiles and serves.
+    async fn metrics_snapshot(&self, overdue: &[OverdueCutoff]) -> StoreResult<StoreMetrics> {
+        let _ = overdue;
+        Ok(StoreMetrics::default())
+    }
 }

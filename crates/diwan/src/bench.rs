@@ -191,6 +191,7 @@ async fn scenario_run(
         catalog_dir: options.catalog.clone(),
         country_file: options.country.clone(),
         demo: false,
+        self_enrolment: true,
         secret: Some(vec![1; 32]),
         otp_ttl_secs: 300,
         session_ttl_secs: 3600,

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// Address and port to listen on.
     pub listen: String,
+    /// Address for Prometheus metrics (`GET /metrics`) on a separate listener; off when unset.
+    /// Keep it private (loopback or an internal network).
+    pub metrics_listen: Option<String>,
     /// Where the database, uploads and the SMS outbox live.
     pub data_dir: PathBuf,
     /// The catalogue folder (agencies.toml, workflows/, services/).
@@ -21,6 +24,9 @@ pub struct Config {
     pub country: PathBuf,
     /// Create demo officer accounts and write their passwords to <data>/demo-credentials.json.
     pub demo: bool,
+    /// Let a citizen unknown to Diwan register their mobile number at first sign-in.
+    /// Pilots only: in production the number on record comes from the civil registry.
+    pub citizen_self_enrolment: bool,
     /// Key for hashing one-time codes. Prefer `secret_file`. Generated into the data folder if neither is set.
     pub secret: Option<String>,
     pub secret_file: Option<PathBuf>,
@@ -36,6 +42,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("listen", &self.listen)
+            .field("metrics_listen", &self.metrics_listen)
             .field("data_dir", &self.data_dir)
             .field("catalog", &self.catalog)
             .field("country", &self.country)
@@ -50,10 +57,12 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: "127.0.0.1:8080".into(),
+            metrics_listen: None,
             data_dir: "diwan-data".into(),
             catalog: "catalog/eg".into(),
             country: "countries/eg.toml".into(),
             demo: false,
+            citizen_self_enrolment: false,
             secret: None,
             secret_file: None,
             otp_ttl_secs: 300,
@@ -89,6 +98,10 @@ pub const DEFAULT_FILE: &str = r#"# Diwan configuration. Every key may also be s
 # Address and port to listen on.
 listen = "127.0.0.1:8080"
 
+# Prometheus metrics (GET /metrics) on a separate address; off unless set.
+# Keep it private (loopback or an internal network).
+# metrics_listen = "127.0.0.1:9464"
+
 # Where the database, uploads and the SMS outbox live.
 data_dir = "diwan-data"
 
@@ -99,6 +112,12 @@ country = "countries/eg.toml"
 # Demo mode: create a clerk and a manager for every agency and write their
 # passwords to <data_dir>/demo-credentials.json. Never in production.
 demo = false
+
+# Let a citizen unknown to Diwan register their mobile number at the first
+# sign-in (always on in demo mode). For pilots only: in production, citizens'
+# numbers come from the civil registry (`diwan citizen add`), and a stranger
+# who knows someone's national ID must not be able to claim it.
+citizen_self_enrolment = false
 
 # Key for hashing one-time sign-in codes. Prefer secret_file (a file readable
 # only by Diwan). If neither is set, one is generated into <data_dir>/secret.key.

@@ -2,6 +2,7 @@
 
 mod backup;
 mod bench;
+mod citizen;
 mod config;
 mod serve;
 
@@ -34,6 +35,9 @@ enum Command {
         /// Address to listen on [default: 127.0.0.1:8080].
         #[arg(long)]
         listen: Option<SocketAddr>,
+        /// Serve Prometheus metrics (GET /metrics) on this separate address [default: off].
+        #[arg(long, value_name = "ADDR")]
+        metrics_listen: Option<SocketAddr>,
         /// Data folder [default: ./diwan-data].
         #[arg(long)]
         data: Option<PathBuf>,
@@ -88,10 +92,28 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Citizens on record.
+    Citizen {
+        #[command(subcommand)]
+        command: CitizenCommand,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CitizenCommand {
+    /// Record the mobile number on file for a national ID (what the civil registry provides).
+    Add {
+        national_id: String,
+        phone: String,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -107,10 +129,11 @@ fn main() -> ExitCode {
         Command::Serve {
             demo,
             listen,
+            metrics_listen,
             data,
             config,
             catalog,
-        } => serve_command(demo, listen, data, config, catalog),
+        } => serve_command(demo, listen, metrics_listen, data, config, catalog),
         Command::Check { dir } => check(&dir),
         Command::Bench {
             scenario,
@@ -138,6 +161,15 @@ fn main() -> ExitCode {
         } => data_dir(data, config)
             .and_then(|d| backup::restore(&d, &file, unix_now()))
             .map(|()| ExitCode::SUCCESS),
+        Command::Citizen {
+            command:
+                CitizenCommand::Add {
+                    national_id,
+                    phone,
+                    data,
+                    config,
+                },
+        } => citizen_add(&national_id, &phone, data, config),
         Command::Config {
             command: ConfigCommand::PrintDefault,
         } => {
@@ -157,6 +189,7 @@ fn main() -> ExitCode {
 fn serve_command(
     demo: bool,
     listen: Option<SocketAddr>,
+    metrics_listen: Option<SocketAddr>,
     data: Option<PathBuf>,
     config_file: Option<PathBuf>,
     catalog: Option<PathBuf>,
@@ -165,6 +198,9 @@ fn serve_command(
     config.demo |= demo;
     if let Some(listen) = listen {
         config.listen = listen.to_string();
+    }
+    if let Some(addr) = metrics_listen {
+        config.metrics_listen = Some(addr.to_string());
     }
     if let Some(data) = data {
         config.data_dir = data;
@@ -183,6 +219,28 @@ fn serve_command(
     Ok(ExitCode::SUCCESS)
 }
 
+fn citizen_add(
+    national_id: &str,
+    phone: &str,
+    data: Option<PathBuf>,
+    config_file: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(config_file.as_deref())?;
+    if let Some(data) = data {
+        config.data_dir = data;
+    }
+    let now_ms = unix_now_ms();
+    let today = time::OffsetDateTime::from_unix_timestamp(now_ms / 1000)?.date();
+    tokio::runtime::Runtime::new()?.block_on(citizen::add(
+        &config,
+        national_id,
+        phone,
+        today,
+        now_ms,
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn data_dir(data: Option<PathBuf>, config_file: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     match data {
         Some(d) => Ok(d),
@@ -190,11 +248,15 @@ fn data_dir(data: Option<PathBuf>, config_file: Option<PathBuf>) -> anyhow::Resu
     }
 }
 
-#[allow(clippy::disallowed_methods)] // the binary is the edge that reads the clock
 fn unix_now() -> u64 {
+    (unix_now_ms() / 1000) as u64
+}
+
+#[allow(clippy::disallowed_methods)] // the binary is the edge that reads the clock
+fn unix_now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
+        .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
 

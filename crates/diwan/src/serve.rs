@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use diwan_server::startup::{NodeOptions, build_state, serve};
+use diwan_server::startup::{NodeOptions, build_state, serve, serve_metrics};
 use diwan_store::sqlite::{SqliteOptions, SqliteStore};
 
 use crate::config::Config;
@@ -29,6 +29,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         catalog_dir: config.catalog.clone(),
         country_file: config.country.clone(),
         demo: config.demo,
+        self_enrolment: config.citizen_self_enrolment,
         secret,
         otp_ttl_secs: config.otp_ttl_secs,
         session_ttl_secs: config.session_ttl_secs,
@@ -55,7 +56,27 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             display(&config.data_dir.join("outbox").join("sms.jsonl"))
         );
     }
+    let metrics = match &config.metrics_listen {
+        Some(metrics_addr) => {
+            let metrics_listener = tokio::net::TcpListener::bind(metrics_addr)
+                .await
+                .with_context(|| format!("cannot listen for metrics on {metrics_addr}"))?;
+            println!(
+                "diwan metrics on http://{}/metrics",
+                metrics_listener.local_addr()?
+            );
+            Some(tokio::spawn(serve_metrics(
+                metrics_listener,
+                state.clone(),
+                shutdown_signal(),
+            )))
+        }
+        None => None,
+    };
     serve(listener, state, shutdown_signal()).await?;
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     Ok(())
 }
 

@@ -281,9 +281,25 @@ fn check_lab(field: &str, values: &[Value], expect: Expect) {
                     .join("; ")
             }
         };
-        writeln!(out, "{v} => {shown}").unwrap();
+        writeln!(out, "{} => {}", visible(&v.to_string()), visible(&shown)).unwrap();
     }
     expect.assert_eq(&out);
+}
+
+/// Spells out invisible formatting characters so a snapshot shows what a test sends.
+fn visible(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{061C}' => {
+                format!("<U+{:04X}>", c as u32)
+            }
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 #[test]
@@ -363,7 +379,7 @@ fn textarea_keeps_line_breaks_and_limits_length() {
         expect![[r#"
             "سطر أول\nسطر ثان" => ok "سطر أول\nسطر ثان"
             "tab\there" => ok "tab\there"
-            "bell\u0007" => invalid_characters: Notes contains characters that are not allowed / «ملاحظات» يحتوي على رموز غير مسموح بها
+            "bell\u0007" => invalid_characters: Notes contains characters that are not allowed or not visible / «ملاحظات» يحتوي على رموز غير مسموح بها أو غير مرئية
             "123456789012345678901" => too_long: Notes must be 20 characters or fewer / «ملاحظات» يجب ألا يزيد على 20 حرفًا
             "١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠" => ok "١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠"
             "أأأأأأأأأأأأأأأأأأأأ" => ok "أأأأأأأأأأأأأأأأأأأأ"
@@ -426,6 +442,9 @@ fn text_length_and_control_characters() {
             json!("ab\ncd"),
             json!("ab\u{0}cd"),
             json!("a\u{1b}[31mb"),
+            json!("\u{200B}\u{200B}\u{200B}\u{200B}\u{200B}"),
+            json!("ab\u{202E}cd"),
+            json!("\u{200F}منى\u{200E}"),
             json!(12345),
             json!(["abc"]),
         ],
@@ -435,9 +454,12 @@ fn text_length_and_control_characters() {
             "ab" => too_short: Nickname must be at least 3 characters / «اسم الشهرة» يجب ألا يقل عن 3 أحرف
             "abcdefghi" => too_long: Nickname must be 8 characters or fewer / «اسم الشهرة» يجب ألا يزيد على 8 أحرف
             "منى علي محمود" => too_long: Nickname must be 8 characters or fewer / «اسم الشهرة» يجب ألا يزيد على 8 أحرف
-            "ab\ncd" => invalid_characters: Nickname contains characters that are not allowed / «اسم الشهرة» يحتوي على رموز غير مسموح بها
-            "ab\u0000cd" => invalid_characters: Nickname contains characters that are not allowed / «اسم الشهرة» يحتوي على رموز غير مسموح بها
-            "a\u001b[31mb" => invalid_characters: Nickname contains characters that are not allowed / «اسم الشهرة» يحتوي على رموز غير مسموح بها
+            "ab\ncd" => invalid_characters: Nickname contains characters that are not allowed or not visible / «اسم الشهرة» يحتوي على رموز غير مسموح بها أو غير مرئية
+            "ab\u0000cd" => invalid_characters: Nickname contains characters that are not allowed or not visible / «اسم الشهرة» يحتوي على رموز غير مسموح بها أو غير مرئية
+            "a\u001b[31mb" => invalid_characters: Nickname contains characters that are not allowed or not visible / «اسم الشهرة» يحتوي على رموز غير مسموح بها أو غير مرئية
+            "<U+200B><U+200B><U+200B><U+200B><U+200B>" => invalid_characters: Nickname contains characters that are not allowed or not visible / «اسم الشهرة» يحتوي على رموز غير مسموح بها أو غير مرئية
+            "ab<U+202E>cd" => invalid_characters: Nickname contains characters that are not allowed or not visible / «اسم الشهرة» يحتوي على رموز غير مسموح بها أو غير مرئية
+            "<U+200F>منى<U+200E>" => ok "منى"
             12345 => wrong_type: Nickname must be text / قيمة «اسم الشهرة» يجب أن تكون نصًا
             ["abc"] => wrong_type: Nickname must be text / قيمة «اسم الشهرة» يجب أن تكون نصًا
         "#]],

@@ -5,9 +5,10 @@
 use std::collections::BTreeSet;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use diwan_domain::clean_text::clean_text;
 use diwan_domain::form::{FieldError, FormContext, ValidForm, validate_form};
 use diwan_domain::service::ServiceDefinition;
 use diwan_domain::workflow::{ApplicationView, WorkflowError, available_actions, decide};
@@ -21,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Caller;
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -389,7 +390,7 @@ fn json_body<T: serde::de::DeserializeOwned>(
 pub async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ApplicationDto>> {
     let app = load_visible(&state, &caller, &id).await?;
     Ok(Json(dto(&state, &app, &caller)))
@@ -464,7 +465,7 @@ pub async fn list(
 pub async fn act(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ActionRequest>,
 ) -> ApiResult<Json<ApplicationDto>> {
     let app = load_visible(&state, &caller, &id).await?;
@@ -473,11 +474,21 @@ pub async fn act(
         .service(&app.service_id)
         .cloned()
         .ok_or_else(|| ApiError::internal("service of application missing from catalogue"))?;
-    let comment = req
-        .comment
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
+    // The citizen reads the comment: no control or disguising characters in it.
+    let comment = match req.comment.as_deref().map(|c| clean_text(c, true)) {
+        None => None,
+        Some(Ok(c)) if c.is_empty() => None,
+        Some(Ok(c)) => Some(c),
+        Some(Err(_)) => {
+            return Err(ApiError::invalid_field(
+                "comment",
+                "invalid_characters",
+                "التعليق يحتوي على رموز غير مسموح بها أو غير مرئية",
+                "The comment contains characters that are not allowed or not visible",
+            ));
+        }
+    };
+    let comment = comment.as_deref();
     if comment.is_some_and(|c| c.chars().count() > 2000) {
         return Err(ApiError::invalid_field(
             "comment",
@@ -546,7 +557,16 @@ pub async fn act(
             uploads,
             at: state.now_ms(),
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            StoreError::UploadNotFound(_) => ApiError::invalid_field(
+                "data",
+                "upload_not_found",
+                "لم نجد الملف المرفوع؛ ارفعه مرة أخرى",
+                "We cannot find that upload; upload the file again",
+            ),
+            other => other.into(),
+        })?;
     Ok(Json(dto(&state, &updated, &caller)))
 }
 
@@ -593,7 +613,7 @@ fn event_dto(e: Event) -> EventDto {
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Vec<EventDto>>> {
     let app = load_visible(&state, &caller, &id).await?;
     let events = state.store.list_events(&app.id).await?;

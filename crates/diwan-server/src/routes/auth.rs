@@ -145,19 +145,27 @@ pub async fn citizen_otp(
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
+    // A code goes only to the number registered for the ID, or, where self-enrolment is on
+    // (pilots and demos), to the number an unknown citizen gives. Anything else is answered
+    // the same way but stores nothing, so a stranger who knows an ID can neither replace the
+    // citizen's live code nor learn which number is registered.
+    let may_send = match &registered {
+        Some(r) => r == phone.e164(),
+        None => settings.self_enrolment,
+    };
     let code = crypto::new_code().map_err(ApiError::internal)?;
-    state
-        .store
-        .put_otp(NewOtp {
-            national_id: national_id.as_str().to_string(),
-            phone: phone.e164().to_string(),
-            code_hash: crypto::code_hash(&settings.secret.0, national_id.as_str(), &code),
-            created_at: now,
-            expires_at: now + settings.otp_ttl_secs * 1000,
-        })
-        .await?;
-    // A known citizen gets codes only on their registered number.
-    if registered.as_deref().is_none_or(|r| r == phone.e164()) {
+    let code_hash = crypto::code_hash(&settings.secret.0, national_id.as_str(), &code);
+    if may_send {
+        state
+            .store
+            .put_otp(NewOtp {
+                national_id: national_id.as_str().to_string(),
+                phone: phone.e164().to_string(),
+                code_hash,
+                created_at: now,
+                expires_at: now + settings.otp_ttl_secs * 1000,
+            })
+            .await?;
         let text = format!(
             "رمز الدخول إلى ديوان: {code}. لا تشاركه مع أحد. Diwan sign-in code: {code}. Do not share it."
         );
@@ -309,7 +317,7 @@ pub async fn officer_login(
     let window = settings.login_window_secs * 1000;
     if !state
         .login_limiter
-        .allowed(&username, now, window, settings.login_failures_per_window)
+        .try_begin(&username, now, window, settings.login_failures_per_window)
     {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -331,18 +339,26 @@ pub async fn officer_login(
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| crypto::dummy_hash().to_string());
     let password = req.password;
+    let _permit = state.login_limiter.hashing.try_acquire().map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "Busy",
+            "الخادم مشغول بطلبات دخول كثيرة؛ حاول بعد لحظات",
+            "The server is busy with many sign-ins; try again in a moment",
+        )
+        .retry_after(1)
+    })?;
     let ok = tokio::task::spawn_blocking(move || crypto::verify_password(&password, &phc))
         .await
         .map_err(ApiError::internal)?;
     match user {
         Some(user) if ok => {
-            state.login_limiter.clear(&username);
+            state.login_limiter.succeeded(&username);
             issue_token(&state, user).await.map(Json)
         }
-        _ => {
-            state.login_limiter.record_failure(&username, now);
-            Err(bad_login())
-        }
+        // The attempt reserved in `try_begin` stays counted as a failure.
+        _ => Err(bad_login()),
     }
 }
 

@@ -2,13 +2,14 @@
 //! Reached through the application, so whoever may see the application may see its
 //! documents, and nobody else: an upload id alone opens nothing.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use diwan_domain::service::FieldType;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::ApiPath;
 use crate::routes::applications::load_visible;
 use crate::state::AppState;
 
@@ -20,7 +21,7 @@ use crate::state::AppState;
 pub async fn get_document(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, field)): Path<(String, String)>,
+    ApiPath((id, field)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
     let app = load_visible(&state, &caller, &id).await?;
     let service = state
@@ -54,7 +55,7 @@ pub async fn get_document(
             }
         })
         .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{safe_name}\"")) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     headers.insert(

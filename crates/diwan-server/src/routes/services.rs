@@ -1,12 +1,13 @@
 //! The public catalogue: which services exist and everything needed to apply for one.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use diwan_domain::service::{DateBound, Field, ServiceDefinition};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::ApiPath;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -296,7 +297,7 @@ pub async fn list_services(State(state): State<AppState>) -> Json<Vec<ServiceSum
     responses((status = 200, body = ServiceDetail), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_service(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ServiceDetail>> {
     let service = state.catalog.service(&id).ok_or_else(ApiError::not_found)?;
     Ok(Json(detail(&state, service)))

@@ -89,15 +89,7 @@ pub async fn upload(
         if field.name() != Some("file") {
             continue;
         }
-        let filename = field
-            .file_name()
-            .map(|n| {
-                n.chars()
-                    .filter(|c| !c.is_control())
-                    .take(200)
-                    .collect::<String>()
-            })
-            .unwrap_or_else(|| "upload".into());
+        let filename = diwan_domain::clean_text::clean_file_name(field.file_name().unwrap_or(""));
         let bytes = field.bytes().await.map_err(multipart_error)?;
         if bytes.is_empty() {
             return Err(ApiError::invalid_field(

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod applications;
+mod metrics;
 mod readers;
 mod rows;
 mod schema;
@@ -23,9 +24,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::{
-    ActionCommit, Application, ApplicationFilter, Created, Event, NewApplication, NewOfficer,
-    NewOtp, NewSession, NewUpload, OtpCheck, Store, StoreError, StoreResult, UploadMeta, User,
-    UserKind,
+    ActionCommit, Application, ApplicationFilter, CommitStats, Created, Event, NewApplication,
+    NewOfficer, NewOtp, NewSession, NewUpload, OtpCheck, OverdueCutoff, PoolStats, Store,
+    StoreError, StoreMetrics, StoreResult, UploadMeta, User, UserKind,
 };
 use readers::Readers;
 use rows::{Db, UserKey};
@@ -57,6 +58,8 @@ impl Default for SqliteOptions {
 pub struct SqliteStore {
     writer: Writer,
     readers: Arc<Readers>,
+    /// Read-only connections; with the writer's one, the pool size reported to monitoring.
+    reader_count: usize,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -94,6 +97,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: Writer::start(write_conn, options.max_batch)?,
             readers: Arc::new(Readers::new(read_conns)),
+            reader_count,
         })
     }
 
@@ -263,5 +267,22 @@ impl Store for SqliteStore {
         self.readers
             .run(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).db())
             .await
+    }
+
+    async fn metrics_snapshot(&self, overdue: &[OverdueCutoff]) -> StoreResult<StoreMetrics> {
+        let cutoffs = overdue.to_vec();
+        let applications = self
+            .readers
+            .run(move |conn| metrics::application_counts(conn, &cutoffs))
+            .await?;
+        let (batches, jobs) = self.batch_stats();
+        Ok(StoreMetrics {
+            applications: Some(applications),
+            pool: Some(PoolStats {
+                size: self.reader_count as u64 + 1,
+                idle: None,
+            }),
+            commits: Some(CommitStats { batches, jobs }),
+        })
     }
 }

@@ -57,161 +57,17 @@ fn migrations_recorded(path: &std::path::Path) -> Vec<(i64, i64)> {
 
 // --- the shared suite ---------------------------------------------------------------------
 
-#[tokio::test]
-async fn create_then_get_with_first_event() {
+/// Runs one suite function on a fresh database file.
+async fn with_store<F, Fut>(test: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let db = TestDb::new().await;
-    suite::applications::create_then_get_with_first_event(db.store()).await;
+    test(db.store()).await;
 }
 
-#[tokio::test]
-async fn unknown_records_are_not_found() {
-    let db = TestDb::new().await;
-    suite::applications::unknown_records_are_not_found(db.store()).await;
-}
-
-#[tokio::test]
-async fn a_duplicate_id_or_unknown_applicant_is_refused() {
-    let db = TestDb::new().await;
-    suite::applications::a_duplicate_id_or_unknown_applicant_is_refused(db.store()).await;
-}
-
-#[tokio::test]
-async fn references_are_numbered_per_prefix_and_year() {
-    let db = TestDb::new().await;
-    suite::applications::references_are_numbered_per_prefix_and_year(db.store()).await;
-}
-
-#[tokio::test]
-async fn an_idempotency_key_replays_or_refuses() {
-    let db = TestDb::new().await;
-    suite::applications::an_idempotency_key_replays_or_refuses(db.store()).await;
-}
-
-#[tokio::test]
-async fn uploads_must_exist_and_belong_to_the_applicant() {
-    let db = TestDb::new().await;
-    suite::applications::uploads_must_exist_and_belong_to_the_applicant(db.store()).await;
-}
-
-#[tokio::test]
-async fn uploads_round_trip() {
-    let db = TestDb::new().await;
-    suite::applications::uploads_round_trip(db.store()).await;
-}
-
-#[tokio::test]
-async fn ping_answers() {
-    let db = TestDb::new().await;
-    suite::applications::ping_answers(db.store()).await;
-}
-
-#[tokio::test]
-async fn an_action_moves_the_state_and_appends_an_event() {
-    let db = TestDb::new().await;
-    suite::actions::an_action_moves_the_state_and_appends_an_event(db.store()).await;
-}
-
-#[tokio::test]
-async fn a_stale_version_or_state_conflicts() {
-    let db = TestDb::new().await;
-    suite::actions::a_stale_version_or_state_conflicts(db.store()).await;
-}
-
-#[tokio::test]
-async fn new_data_replaces_data_and_its_uploads_are_checked() {
-    let db = TestDb::new().await;
-    suite::actions::new_data_replaces_data_and_its_uploads_are_checked(db.store()).await;
-}
-
-#[tokio::test]
-async fn state_since_moves_only_with_the_state() {
-    let db = TestDb::new().await;
-    suite::actions::state_since_moves_only_with_the_state(db.store()).await;
-}
-
-#[tokio::test]
-async fn the_event_sequence_is_global_and_gap_free() {
-    let db = TestDb::new().await;
-    suite::actions::the_event_sequence_is_global_and_gap_free(db.store()).await;
-}
-
-#[tokio::test]
-async fn filters_combine_and_results_are_newest_first() {
-    let db = TestDb::new().await;
-    suite::listing::filters_combine_and_results_are_newest_first(db.store()).await;
-}
-
-#[tokio::test]
-async fn paging_walks_every_application_once() {
-    let db = TestDb::new().await;
-    suite::listing::paging_walks_every_application_once(db.store()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn page_size_defaults_to_50_and_is_capped_at_200() {
-    let db = TestDb::new().await;
-    suite::listing::page_size_defaults_to_50_and_is_capped_at_200(db.store()).await;
-}
-
-#[tokio::test]
-async fn a_citizen_is_created_once_then_found() {
-    let db = TestDb::new().await;
-    suite::accounts::a_citizen_is_created_once_then_found(db.store()).await;
-}
-
-#[tokio::test]
-async fn officers_have_unique_usernames() {
-    let db = TestDb::new().await;
-    suite::accounts::officers_have_unique_usernames(db.store()).await;
-}
-
-#[tokio::test]
-async fn a_session_lives_until_it_expires_or_is_deleted() {
-    let db = TestDb::new().await;
-    suite::accounts::a_session_lives_until_it_expires_or_is_deleted(db.store()).await;
-}
-
-#[tokio::test]
-async fn a_code_is_single_use() {
-    let db = TestDb::new().await;
-    suite::accounts::a_code_is_single_use(db.store()).await;
-}
-
-#[tokio::test]
-async fn wrong_codes_use_up_the_attempts() {
-    let db = TestDb::new().await;
-    suite::accounts::wrong_codes_use_up_the_attempts(db.store()).await;
-}
-
-#[tokio::test]
-async fn a_code_expires_and_a_new_one_voids_the_old() {
-    let db = TestDb::new().await;
-    suite::accounts::a_code_expires_and_a_new_one_voids_the_old(db.store()).await;
-}
-
-#[tokio::test]
-async fn sends_are_counted_per_national_id() {
-    let db = TestDb::new().await;
-    suite::accounts::sends_are_counted_per_national_id(db.store()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn failing_writes_fail_alone_in_a_burst() {
-    let db = TestDb::new().await;
-    suite::concurrency::failing_writes_fail_alone_in_a_burst(db.store()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_retries_with_one_key_create_one_application() {
-    let db = TestDb::new().await;
-    suite::concurrency::concurrent_retries_with_one_key_create_one_application(db.store()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_actions_on_one_application_let_one_win() {
-    let db = TestDb::new().await;
-    suite::concurrency::concurrent_actions_on_one_application_let_one_win(db.store()).await;
-}
+suite_tests!();
 
 // --- SQLite only --------------------------------------------------------------------------
 

@@ -89,6 +89,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut NodeOptions)) -> TestApp {
         catalog_dir: repo_root().join("catalog/eg"),
         country_file: repo_root().join("countries/eg.toml"),
         demo: false,
+        self_enrolment: true,
         secret: Some(vec![7; 32]),
         otp_ttl_secs: 300,
         session_ttl_secs: 3600,

@@ -13,9 +13,11 @@
 mod applying;
 mod catalogue;
 mod documents;
+mod enrolment;
 mod errors;
 mod helpers;
 mod idempotency;
 mod isolation;
+mod metrics;
 mod sign_in;
 mod workflow;
