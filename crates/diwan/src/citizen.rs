@@ -3,8 +3,6 @@
 
 use anyhow::{Context, bail};
 use diwan_domain::country::CountryRules;
-use diwan_store::Store;
-use diwan_store::sqlite::{SqliteOptions, SqliteStore};
 
 use crate::config::Config;
 
@@ -25,11 +23,7 @@ pub async fn add(
         .parse_mobile(phone)
         .map_err(|e| anyhow::anyhow!("phone: {}", e.message_en()))?;
     std::fs::create_dir_all(&config.data_dir)?;
-    let store = SqliteStore::open(
-        &config.data_dir.join(crate::backup::DB_FILE),
-        SqliteOptions::default(),
-    )
-    .await?;
+    let store = crate::store::open(config.database.as_deref(), &config.data_dir, 2).await?;
     let id = format!("citizen-{}", now_ms);
     let user = store
         .upsert_citizen(&id, national_id.as_str(), phone.e164(), now_ms)

@@ -16,6 +16,10 @@ pub struct Config {
     /// Address for Prometheus metrics (`GET /metrics`) on a separate listener; off when unset.
     /// Keep it private (loopback or an internal network).
     pub metrics_listen: Option<String>,
+    /// `postgres://user@host/db` to use PostgreSQL; unset for the embedded SQLite file in `data_dir`.
+    pub database: Option<String>,
+    /// Connections each node keeps to PostgreSQL.
+    pub database_pool_size: usize,
     /// Where the database, uploads and the SMS outbox live.
     pub data_dir: PathBuf,
     /// The catalogue folder (agencies.toml, workflows/, services/).
@@ -43,6 +47,8 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("metrics_listen", &self.metrics_listen)
+            .field("database", &self.database.as_ref().map(|d| redact_url(d)))
+            .field("database_pool_size", &self.database_pool_size)
             .field("data_dir", &self.data_dir)
             .field("catalog", &self.catalog)
             .field("country", &self.country)
@@ -58,6 +64,8 @@ impl Default for Config {
         Config {
             listen: "127.0.0.1:8080".into(),
             metrics_listen: None,
+            database: None,
+            database_pool_size: 16,
             data_dir: "diwan-data".into(),
             catalog: "catalog/eg".into(),
             country: "countries/eg.toml".into(),
@@ -91,6 +99,23 @@ impl Config {
     }
 }
 
+/// A database URL with its password hidden, for logs.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!(
+                "{}{}:<redacted>{}",
+                &url[..scheme_end + 3],
+                user,
+                &url[at..]
+            )
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// The commented default file printed by `diwan config print-default`.
 pub const DEFAULT_FILE: &str = r#"# Diwan configuration. Every key may also be set as an environment variable
 # DIWAN_<KEY> (e.g. DIWAN_LISTEN=0.0.0.0:8080); the environment wins over this file.
@@ -104,6 +129,11 @@ listen = "127.0.0.1:8080"
 
 # Where the database, uploads and the SMS outbox live.
 data_dir = "diwan-data"
+
+# PostgreSQL instead of the embedded SQLite file, for several nodes on one
+# database. Every node then needs the same secret_file.
+# database = "postgres://diwan@db.internal/diwan"
+database_pool_size = 16
 
 # The service catalogue folder and the country rules file.
 catalog = "catalog/eg"

@@ -5,6 +5,7 @@ mod bench;
 mod citizen;
 mod config;
 mod serve;
+mod store;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,9 @@ enum Command {
         /// Catalogue folder [default: catalog/eg].
         #[arg(long)]
         catalog: Option<PathBuf>,
+        /// PostgreSQL URL (postgres://…) [default: the embedded SQLite file in the data folder].
+        #[arg(long)]
+        database: Option<String>,
     },
     /// Check a catalogue folder and report every problem with file and line.
     Check {
@@ -133,7 +137,16 @@ fn main() -> ExitCode {
             data,
             config,
             catalog,
-        } => serve_command(demo, listen, metrics_listen, data, config, catalog),
+            database,
+        } => serve_command(
+            demo,
+            listen,
+            metrics_listen,
+            data,
+            config,
+            catalog,
+            database,
+        ),
         Command::Check { dir } => check(&dir),
         Command::Bench {
             scenario,
@@ -193,8 +206,12 @@ fn serve_command(
     data: Option<PathBuf>,
     config_file: Option<PathBuf>,
     catalog: Option<PathBuf>,
+    database: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let mut config = Config::load(config_file.as_deref())?;
+    if database.is_some() {
+        config.database = database;
+    }
     config.demo |= demo;
     if let Some(listen) = listen {
         config.listen = listen.to_string();
@@ -241,11 +258,18 @@ fn citizen_add(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The data folder of the embedded store; PostgreSQL is backed up with its own tools.
 fn data_dir(data: Option<PathBuf>, config_file: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    match data {
-        Some(d) => Ok(d),
-        None => Ok(Config::load(config_file.as_deref())?.data_dir),
+    let config = Config::load(config_file.as_deref())?;
+    if !matches!(
+        store::backend(config.database.as_deref())?,
+        store::Backend::Sqlite
+    ) {
+        anyhow::bail!(
+            "the configured database is PostgreSQL: back it up with pg_dump and restore with pg_restore (see docs/operations.md)"
+        );
     }
+    Ok(data.unwrap_or(config.data_dir))
 }
 
 fn unix_now() -> u64 {

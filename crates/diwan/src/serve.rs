@@ -1,10 +1,7 @@
 //! `diwan serve`: open the store, assemble the node, listen.
 
-use std::sync::Arc;
-
 use anyhow::Context;
 use diwan_server::startup::{NodeOptions, build_state, serve, serve_metrics};
-use diwan_store::sqlite::{SqliteOptions, SqliteStore};
 
 use crate::config::Config;
 
@@ -13,9 +10,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
     // One server per data folder: a second one (or a restore) would corrupt the other's view.
     let _lock = crate::backup::lock_data_dir(&config.data_dir)?;
-    let store = SqliteStore::open(&config.data_dir.join("diwan.db"), SqliteOptions::default())
-        .await
-        .context("cannot open the database")?;
+    let store = crate::store::open(
+        config.database.as_deref(),
+        &config.data_dir,
+        config.database_pool_size,
+    )
+    .await?;
     let secret = match (&config.secret, &config.secret_file) {
         (Some(s), _) => Some(s.as_bytes().to_vec()),
         (None, Some(file)) => Some(
@@ -24,6 +24,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         ),
         (None, None) => None,
     };
+    // Every node must hash sign-in codes with the same key, or a code sent by one node
+    // fails on the next: with a shared database the key cannot be generated per node.
+    if secret.is_none()
+        && !matches!(
+            crate::store::backend(config.database.as_deref())?,
+            crate::store::Backend::Sqlite
+        )
+    {
+        anyhow::bail!(
+            "with PostgreSQL every node needs the same `secret_file` (or DIWAN_SECRET); set one"
+        );
+    }
     let options = NodeOptions {
         data_dir: config.data_dir.clone(),
         catalog_dir: config.catalog.clone(),
@@ -35,7 +47,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         session_ttl_secs: config.session_ttl_secs,
         max_upload_bytes: config.max_upload_bytes,
     };
-    let state = build_state(Arc::new(store), &options).await?;
+    let state = build_state(store, &options).await?;
     let services = state.catalog.services.len();
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await

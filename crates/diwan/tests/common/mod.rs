@@ -37,6 +37,11 @@ pub struct Node {
 impl Node {
     /// Starts the binary in demo mode on port 0 and reads the port from its first line.
     pub fn start(data: &Path) -> Node {
+        Node::start_with(data, &[], &[])
+    }
+
+    /// Like [`Node::start`], with extra `serve` arguments and environment variables.
+    pub fn start_with(data: &Path, args: &[&str], envs: &[(&str, &str)]) -> Node {
         let mut command = Command::new(env!("CARGO_BIN_EXE_diwan"));
         command
             .arg("serve")
@@ -53,6 +58,10 @@ impl Node {
             .stderr(std::fs::File::create(data.join("stderr.log")).expect("log file"));
         for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("DIWAN_")) {
             command.env_remove(key);
+        }
+        command.args(args);
+        for (key, value) in envs {
+            command.env(key, value);
         }
         let mut child = command.spawn().expect("start diwan serve");
         let stdout = child.stdout.take().expect("stdout is piped");
