@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use diwan_server::startup::{NodeOptions, build_state, serve};
+use diwan_store::postgres::{PostgresOptions, PostgresStore};
 use diwan_store::sqlite::{SqliteOptions, SqliteStore};
 use serde_json::{Value, json};
 
@@ -26,6 +27,9 @@ pub struct BenchOptions {
     pub country: PathBuf,
     /// Where temporary databases go: the disk being measured.
     pub dir: Option<PathBuf>,
+    /// A PostgreSQL server to measure instead of the embedded store (a scratch database is
+    /// created on it and dropped afterwards).
+    pub database: Option<String>,
 }
 
 struct RunResult {
@@ -50,7 +54,33 @@ impl RunResult {
     }
 }
 
+/// The store under measurement, kept concrete so its batching figures can be read.
+enum BenchStore {
+    Sqlite(Arc<SqliteStore>),
+    Postgres(Arc<PostgresStore>),
+}
+
+impl BenchStore {
+    fn as_store(&self) -> Arc<dyn diwan_store::Store> {
+        match self {
+            BenchStore::Sqlite(s) => s.clone(),
+            BenchStore::Postgres(s) => s.clone(),
+        }
+    }
+
+    /// (batches, jobs): SQLite group commits, or PostgreSQL sequencer batches.
+    fn batch_stats(&self) -> (u64, u64) {
+        match self {
+            BenchStore::Sqlite(s) => s.batch_stats(),
+            BenchStore::Postgres(s) => s.sequencer_stats(),
+        }
+    }
+}
+
 pub fn run(options: BenchOptions) -> anyhow::Result<()> {
+    if options.database.is_some() {
+        return run_postgres(options);
+    }
     let scenario = match options.scenario.as_str() {
         "submit" => Scenario::Submit,
         "lifecycle" => Scenario::Lifecycle,
@@ -176,16 +206,27 @@ async fn scenario_run(
     durable: bool,
 ) -> anyhow::Result<RunResult> {
     std::fs::create_dir_all(data_dir)?;
-    let store = Arc::new(
-        SqliteStore::open(
-            &data_dir.join("diwan.db"),
-            SqliteOptions {
-                synchronous_full: durable,
-                ..SqliteOptions::default()
-            },
-        )
-        .await?,
-    );
+    let store = match &options.database {
+        None => BenchStore::Sqlite(Arc::new(
+            SqliteStore::open(
+                &data_dir.join("diwan.db"),
+                SqliteOptions {
+                    synchronous_full: durable,
+                    ..SqliteOptions::default()
+                },
+            )
+            .await?,
+        )),
+        Some(url) => BenchStore::Postgres(Arc::new(
+            PostgresStore::connect(
+                url,
+                PostgresOptions {
+                    pool_size: options.clients.clamp(4, 32),
+                },
+            )
+            .await?,
+        )),
+    };
     let node = NodeOptions {
         data_dir: data_dir.to_path_buf(),
         catalog_dir: options.catalog.clone(),
@@ -197,9 +238,9 @@ async fn scenario_run(
         session_ttl_secs: 3600,
         max_upload_bytes: 10 * 1024 * 1024,
     };
-    let state = build_state(store.clone(), &node).await?;
+    let state = build_state(store.as_store(), &node).await?;
     let officers = if scenario == Scenario::Lifecycle {
-        Some(create_officers(&*store).await?)
+        Some(create_officers(&*store.as_store()).await?)
     } else {
         None
     };
@@ -549,4 +590,136 @@ fn peak_rss_mb() -> f64 {
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
+}
+
+/// PostgreSQL: the scenario against a scratch database, and in the same run the server's raw
+/// rate of single-row inserts, each its own transaction with `synchronous_commit=on`, from the
+/// same number of clients.
+fn run_postgres(mut options: BenchOptions) -> anyhow::Result<()> {
+    let scenario = match options.scenario.as_str() {
+        "submit" => Scenario::Submit,
+        "lifecycle" => Scenario::Lifecycle,
+        "status" => Scenario::Status,
+        other => bail!("unknown scenario `{other}`; available: submit, lifecycle, status"),
+    };
+    let server_url = options.database.clone().context("a database URL")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let scratch = tempfile_dir(&options.dir.clone().unwrap_or_else(std::env::temp_dir))?;
+    let db_name = format!("diwan_bench_{}", std::process::id());
+    let db_url = runtime.block_on(create_database(&server_url, &db_name))?;
+    println!(
+        "scenario: {}, clients: {}, seconds: {} each, PostgreSQL database {db_name}",
+        options.scenario, options.clients, options.seconds
+    );
+    options.database = Some(db_url.clone());
+    let result = (|| -> anyhow::Result<()> {
+        let naive = runtime.block_on(pg_insert_rate(
+            &db_url,
+            options.clients,
+            Duration::from_secs(options.seconds),
+        ))?;
+        println!(
+            "raw single-row inserts (synchronous_commit=on, {} clients): {naive:.0}/s",
+            options.clients
+        );
+        let run = runtime.block_on(scenario_run(&options, scenario, &scratch.join("pg"), true))?;
+        report("PostgreSQL", scenario, &run);
+        println!("peak_rss_mb: {:.1}", peak_rss_mb());
+        let naive_after = runtime.block_on(pg_insert_rate(
+            &db_url,
+            options.clients,
+            Duration::from_secs(options.seconds),
+        ))?;
+        let naive_mean = (naive + naive_after) / 2.0;
+        println!("raw single-row inserts, after: {naive_after:.0}/s (mean {naive_mean:.0}/s)");
+        println!("ratio_naive: {:.2}", run.rate() / naive_mean.max(1e-9));
+        Ok(())
+    })();
+    let _ = runtime.block_on(drop_database(&server_url, &db_name));
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+/// The URL of `db` on the same server as `url`.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[authority_end..]
+        .find('/')
+        .map(|i| i + authority_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{db}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+async fn admin_client(url: &str) -> anyhow::Result<tokio_postgres::Client> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+async fn create_database(url: &str, name: &str) -> anyhow::Result<String> {
+    let client = admin_client(url)
+        .await
+        .context("cannot connect to PostgreSQL")?;
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await?;
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await?;
+    Ok(with_database(url, name))
+}
+
+async fn drop_database(url: &str, name: &str) -> anyhow::Result<()> {
+    let client = admin_client(url).await?;
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await?;
+    Ok(())
+}
+
+async fn pg_insert_rate(url: &str, clients: usize, duration: Duration) -> anyhow::Result<f64> {
+    let setup = admin_client(url).await?;
+    setup
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS bench_naive (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)",
+        )
+        .await?;
+    let deadline = Instant::now() + duration;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let url = url.to_string();
+        tasks.push(tokio::spawn(async move {
+            let client = admin_client(&url).await?;
+            client.batch_execute("SET synchronous_commit = on").await?;
+            let insert = client
+                .prepare("INSERT INTO bench_naive (body) VALUES ($1)")
+                .await?;
+            let body = "x".repeat(600);
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                client.execute(&insert, &[&body]).await?;
+                n += 1;
+            }
+            anyhow::Ok(n)
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await??;
+    }
+    Ok(total as f64 / start.elapsed().as_secs_f64())
 }

@@ -76,6 +76,9 @@ enum Command {
         /// Folder for the temporary databases (the disk being measured) [default: the system temp folder].
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Measure PostgreSQL at this URL instead of the embedded store.
+        #[arg(long)]
+        database: Option<String>,
     },
     /// Write a consistent copy of the database while the server runs.
     Backup {
@@ -155,6 +158,7 @@ fn main() -> ExitCode {
             catalog,
             country,
             dir,
+            database,
         } => bench::run(bench::BenchOptions {
             scenario,
             clients,
@@ -162,6 +166,7 @@ fn main() -> ExitCode {
             catalog,
             country,
             dir,
+            database,
         })
         .map(|()| ExitCode::SUCCESS),
         Command::Backup { out, data, config } => data_dir(data, config)

@@ -86,22 +86,9 @@ pub(super) async fn create(pool: &Pool, new: NewApplication) -> StoreResult<Crea
 /// stays locked until the transaction ends, so numbers are handed out without holes.
 async fn insert(tx: &Transaction<'_>, new: &NewApplication) -> Result<Application, Refused> {
     check_owned(tx, &new.uploads, &new.applicant_id).await?;
-    let number: i64 = tx
-        .query_one(
-            &tx.prepare_cached(
-                "INSERT INTO reference_counters (prefix, year, next) VALUES ($1, $2, 2)
-                 ON CONFLICT (prefix, year) DO UPDATE SET next = reference_counters.next + 1
-                 RETURNING next - 1",
-            )
-            .await
-            .db()?,
-            &[&new.reference_prefix, &new.year],
-        )
-        .await
-        .db()?
-        .try_get(0)
-        .db()?;
-    let reference = format!("{}-{}-{number:06}", new.reference_prefix, new.year);
+    // The reference is numbered last (see below); until then the row carries its id, which
+    // is unique too.
+    let reference = new.id.clone();
     // A missing applicant fails the foreign key and comes back as NotFound; a taken id as
     // Conflict.
     let row = tx
@@ -176,6 +163,35 @@ async fn insert(tx: &Transaction<'_>, new: &NewApplication) -> Result<Applicatio
             Err(e) => return Err(Refused::Error(rows::store_error(e))),
         }
     }
+    // Numbering takes the (prefix, year) counter row's lock, held until COMMIT: taking it as
+    // the last statement keeps that window to the commit itself, so submissions to one
+    // service queue only for each other's fsync, not for each other's whole transaction.
+    let number: i64 = tx
+        .query_one(
+            &tx.prepare_cached(
+                "INSERT INTO reference_counters (prefix, year, next) VALUES ($1, $2, 2)
+                 ON CONFLICT (prefix, year) DO UPDATE SET next = reference_counters.next + 1
+                 RETURNING next - 1",
+            )
+            .await
+            .db()?,
+            &[&new.reference_prefix, &new.year],
+        )
+        .await
+        .db()?
+        .try_get(0)
+        .db()?;
+    let reference = format!("{}-{}-{number:06}", new.reference_prefix, new.year);
+    tx.execute(
+        &tx.prepare_cached("UPDATE applications SET reference = $1 WHERE id = $2")
+            .await
+            .db()?,
+        &[&reference, &application.id],
+    )
+    .await
+    .db()?;
+    let mut application = application;
+    application.reference = reference;
     Ok(application)
 }
 
