@@ -93,7 +93,8 @@ impl Config {
             figment = figment.merge(Toml::file(file));
         }
         figment
-            .merge(Env::prefixed("DIWAN_"))
+            // DIWAN_TEST_DATABASE_URL belongs to the test suites, not to a node.
+            .merge(Env::prefixed("DIWAN_").ignore(&["test_database_url"]))
             .extract()
             .context("invalid configuration")
     }
@@ -178,6 +179,23 @@ mod tests {
         assert_eq!(parsed.data_dir, d.data_dir);
         assert_eq!(parsed.otp_ttl_secs, d.otp_ttl_secs);
         assert_eq!(parsed.max_upload_bytes, d.max_upload_bytes);
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail closure type, not ours
+    fn the_test_suites_variable_is_not_configuration() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("DIWAN_TEST_DATABASE_URL", "postgres://x@127.0.0.1/y");
+            jail.set_env("DIWAN_LISTEN", "127.0.0.1:9");
+            let config = Config::load(None).expect("loads");
+            assert_eq!(config.listen, "127.0.0.1:9");
+            jail.set_env("DIWAN_LISTNE", "typo");
+            assert!(
+                Config::load(None).is_err(),
+                "a misspelt variable is refused"
+            );
+            Ok(())
+        });
     }
 
     #[test]

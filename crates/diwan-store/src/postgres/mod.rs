@@ -24,6 +24,7 @@
 
 mod accounts;
 mod applications;
+mod metrics;
 mod rows;
 mod schema;
 mod sequencer;
@@ -41,8 +42,8 @@ use tokio_postgres::NoTls;
 
 use crate::{
     ActionCommit, Application, ApplicationFilter, Created, Event, NewApplication, NewOfficer,
-    NewOtp, NewSession, NewUpload, OtpCheck, Store, StoreError, StoreResult, UploadMeta, User,
-    UserKind,
+    NewOtp, NewSession, NewUpload, OtpCheck, OverdueCutoff, Store, StoreError, StoreMetrics,
+    StoreResult, UploadMeta, User, UserKind,
 };
 use rows::{Db, UserKey};
 use sequencer::Sequencer;
@@ -260,5 +261,14 @@ impl Store for PostgresStore {
         let client = self.pool.get().await.db()?;
         client.simple_query("SELECT 1").await.db()?;
         Ok(())
+    }
+
+    async fn metrics_snapshot(&self, overdue: &[OverdueCutoff]) -> StoreResult<StoreMetrics> {
+        let applications = metrics::application_counts(&self.pool, overdue).await?;
+        Ok(StoreMetrics {
+            applications: Some(applications),
+            pool: Some(metrics::pool_stats(&self.pool)),
+            commits: None,
+        })
     }
 }

@@ -2,14 +2,15 @@
 //! civil registry: a stranger who knows an ID gets the same answer as anyone, but no code, and
 //! cannot disturb the citizen's own sign-in.
 
-use diwan_store::Store;
 use reqwest::StatusCode;
 
 use crate::helpers::*;
 
 #[tokio::test]
 async fn without_self_enrolment_an_unknown_id_gets_no_code() {
-    let app = spawn_app_with(|o| o.self_enrolment = false).await;
+    let Some(app) = spawn_app_with(|o| o.self_enrolment = false).await else {
+        return;
+    };
     let response = app.request_code(NID_A, PHONE_A).await;
     assert_eq!(
         response.status(),
@@ -31,7 +32,9 @@ async fn without_self_enrolment_an_unknown_id_gets_no_code() {
 
 #[tokio::test]
 async fn a_stranger_with_the_wrong_number_cannot_void_the_citizens_code() {
-    let app = spawn_app_with(|o| o.self_enrolment = false).await;
+    let Some(app) = spawn_app_with(|o| o.self_enrolment = false).await else {
+        return;
+    };
     app.store
         .upsert_citizen("citizen-a", NID_A, &e164(PHONE_A), T0)
         .await

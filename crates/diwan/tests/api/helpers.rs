@@ -1,18 +1,29 @@
-//! `spawn_app()`: a whole node on `127.0.0.1:0` with a fresh SQLite file in a temporary
-//! folder and a clock the test moves by hand, plus the few steps most tests share (sign in,
-//! upload, apply) and one assertion for every problem+json answer.
+//! `spawn_app()`: a whole node on `127.0.0.1:0` with a fresh store and a clock the test moves
+//! by hand, plus the few steps most tests share (sign in, upload, apply) and one assertion for
+//! every problem+json answer.
+//!
+//! The store is the test binary's [`Backend`] (`crate::BACKEND`): a SQLite file in the node's
+//! temporary folder, or a fresh PostgreSQL database on the server named by
+//! `DIWAN_TEST_DATABASE_URL`, dropped with the node. Without that variable the PostgreSQL
+//! binary's nodes are not started ([`spawn_app`] returns `None`), so its tests pass after one
+//! loud SKIPPED line.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use diwan_server::Clock;
 use diwan_server::startup::{DemoCredential, NodeOptions, build_state_with_clock, serve};
+use diwan_store::Store;
+use diwan_store::postgres::testing::{DATABASE_URL_VAR, TestDatabase};
+use diwan_store::postgres::{PostgresOptions, PostgresStore};
 use diwan_store::sqlite::{SqliteOptions, SqliteStore};
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// 2026-01-15T09:00:00Z in Unix milliseconds: every node starts at this time.
 pub const T0: i64 = 1_768_467_600_000;
@@ -31,6 +42,11 @@ pub const PASSPORTS: &str = "moi_passports";
 pub struct TestClock(AtomicI64);
 
 impl TestClock {
+    /// A clock standing at [`T0`].
+    pub fn at_t0() -> TestClock {
+        TestClock(AtomicI64::new(T0))
+    }
+
     pub fn advance_secs(&self, secs: i64) {
         self.0.fetch_add(secs * 1000, Ordering::SeqCst);
     }
@@ -42,14 +58,96 @@ impl Clock for TestClock {
     }
 }
 
+/// The store a test binary's nodes run on; its `main.rs` sets `crate::BACKEND`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code, reason = "each test binary constructs one of them")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Connections in each PostgreSQL node's pool. Tests run side by side (one per CPU) and the
+/// server allows 100 connections in all.
+pub const POSTGRES_POOL_SIZE: usize = 4;
+
+/// The most PostgreSQL nodes alive at once in one test process, whatever the number of test
+/// threads: with [`POSTGRES_POOL_SIZE`], at most 64 connections.
+static POSTGRES_NODES: Semaphore = Semaphore::const_new(16);
+
+/// A node's store and what must live as long as it: its PostgreSQL database (dropped, with
+/// every connection to it, after the test) and its place among the PostgreSQL nodes.
+pub struct TestStore {
+    pub store: Arc<dyn Store>,
+    _database: Option<TestDatabase>,
+    _slot: Option<SemaphorePermit<'static>>,
+}
+
+/// A fresh, empty store of this binary's backend (a SQLite file in `data_dir`); `None` when
+/// the backend is PostgreSQL and no test server is configured.
+pub async fn open_store(data_dir: &Path) -> Option<TestStore> {
+    match crate::BACKEND {
+        Backend::Sqlite => {
+            let store = SqliteStore::open(&data_dir.join("diwan.db"), SqliteOptions::default())
+                .await
+                .expect("open the SQLite store");
+            Some(TestStore {
+                store: Arc::new(store),
+                _database: None,
+                _slot: None,
+            })
+        }
+        Backend::Postgres => {
+            if std::env::var(DATABASE_URL_VAR).is_ok_and(|url| !url.trim().is_empty()) {
+                let slot = POSTGRES_NODES
+                    .acquire()
+                    .await
+                    .expect("the semaphore is open");
+                let database = TestDatabase::create()
+                    .await
+                    .expect("create a test database")
+                    .expect("the test server is configured");
+                let options = PostgresOptions {
+                    pool_size: POSTGRES_POOL_SIZE,
+                };
+                let store = PostgresStore::connect(database.url(), options)
+                    .await
+                    .expect("connect to the test database");
+                Some(TestStore {
+                    store: Arc::new(store),
+                    _database: Some(database),
+                    _slot: Some(slot),
+                })
+            } else {
+                postgres_skipped();
+                None
+            }
+        }
+    }
+}
+
+/// Says once per process, past the test harness's output capture, that the PostgreSQL half
+/// did not run.
+fn postgres_skipped() {
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if !SAID.swap(true, Ordering::Relaxed) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED: PostgreSQL API tests ({DATABASE_URL_VAR} not set) ***\n"
+        );
+    }
+}
+
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
     /// The node's store, to create officers without demo mode's 38 Argon2id hashes.
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     pub client: reqwest::Client,
     pub clock: Arc<TestClock>,
     pub data_dir: PathBuf,
+    /// Dropped after the fields above; the server task may outlive it (a PostgreSQL database
+    /// is dropped with its connections).
+    _store: TestStore,
     _dir: TempDir,
 }
 
@@ -57,14 +155,16 @@ fn repo_root() -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).to_path_buf()
 }
 
-/// A node with the Egyptian catalogue and the default limits. Officers are created on first
+/// A node with the Egyptian catalogue and the default limits, or `None` when this binary's
+/// backend is not available (PostgreSQL without a test server): start each test with
+/// `let Some(app) = spawn_app().await else { return };`. Officers are created on first
 /// sign-in by [`TestApp::officer_token`]; tests of demo mode itself use [`spawn_demo_app`].
-pub async fn spawn_app() -> TestApp {
+pub async fn spawn_app() -> Option<TestApp> {
     spawn_app_with(|_| {}).await
 }
 
 /// A node in demo mode: a clerk and a manager per agency, passwords in demo-credentials.json.
-pub async fn spawn_demo_app() -> TestApp {
+pub async fn spawn_demo_app() -> Option<TestApp> {
     spawn_app_with(|o| o.demo = true).await
 }
 
@@ -77,15 +177,11 @@ fn test_officer_hash() -> &'static str {
     HASH.get_or_init(|| diwan_server::crypto::hash_password(TEST_OFFICER_PASSWORD).expect("hash"))
 }
 
-/// Like [`spawn_app`], with the options changed by `tweak` first.
-pub async fn spawn_app_with(tweak: impl FnOnce(&mut NodeOptions)) -> TestApp {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let data_dir = dir.path().to_path_buf();
-    let store = SqliteStore::open(&data_dir.join("diwan.db"), SqliteOptions::default())
-        .await
-        .expect("open the SQLite store");
-    let mut options = NodeOptions {
-        data_dir: data_dir.clone(),
+/// The options of every test node: the Egyptian catalogue and rules, self-enrolment, a fixed
+/// secret, the default limits.
+pub fn node_options(data_dir: &Path) -> NodeOptions {
+    NodeOptions {
+        data_dir: data_dir.to_path_buf(),
         catalog_dir: repo_root().join("catalog/eg"),
         country_file: repo_root().join("countries/eg.toml"),
         demo: false,
@@ -94,11 +190,19 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut NodeOptions)) -> TestApp {
         otp_ttl_secs: 300,
         session_ttl_secs: 3600,
         max_upload_bytes: 10 * 1024 * 1024,
-    };
+    }
+}
+
+/// Like [`spawn_app`], with the options changed by `tweak` first.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut NodeOptions)) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data_dir = dir.path().to_path_buf();
+    let test_store = open_store(&data_dir).await?;
+    let store = Arc::clone(&test_store.store);
+    let mut options = node_options(&data_dir);
     tweak(&mut options);
-    let clock = Arc::new(TestClock(AtomicI64::new(T0)));
-    let store = Arc::new(store);
-    let state = build_state_with_clock(store.clone(), &options, clock.clone())
+    let clock = Arc::new(TestClock::at_t0());
+    let state = build_state_with_clock(Arc::clone(&store), &options, clock.clone())
         .await
         .expect("build the node");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -106,7 +210,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut NodeOptions)) -> TestApp {
         .expect("bind port 0");
     let addr = listener.local_addr().expect("local address");
     tokio::spawn(serve(listener, state, std::future::pending()));
-    TestApp {
+    Some(TestApp {
         base: format!("http://{addr}"),
         store,
         client: reqwest::Client::builder()
@@ -115,8 +219,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut NodeOptions)) -> TestApp {
             .expect("client"),
         clock,
         data_dir,
+        _store: test_store,
         _dir: dir,
-    }
+    })
 }
 
 /// `+20…` for a local Egyptian mobile number such as `010…`.
@@ -252,7 +357,6 @@ impl TestApp {
     /// Signs in the `clerk` or `manager` of `agency` (the demo account in demo mode,
     /// otherwise one created now with [`TEST_OFFICER_PASSWORD`]); returns the bearer token.
     pub async fn officer_token(&self, agency: &str, role: &str) -> String {
-        use diwan_store::Store;
         let username = format!("{agency}.{role}");
         let password = if self.data_dir.join("demo-credentials.json").exists() {
             self.demo_password(&username)

@@ -15,17 +15,18 @@ struct Cast {
     manager: String,
 }
 
-async fn cast() -> Cast {
-    let app = spawn_app().await;
+/// `None` when this binary's backend is not available.
+async fn cast() -> Option<Cast> {
+    let app = spawn_app().await?;
     let citizen = app.citizen_token(NID_A, PHONE_A).await;
     let clerk = app.officer_token(CIVIL_STATUS, "clerk").await;
     let manager = app.officer_token(CIVIL_STATUS, "manager").await;
-    Cast {
+    Some(Cast {
         app,
         citizen,
         clerk,
         manager,
-    }
+    })
 }
 
 impl Cast {
@@ -52,7 +53,9 @@ const NONE: [&str; 0] = [];
 
 #[tokio::test]
 async fn the_standard_workflow_ends_approved() {
-    let c = cast().await;
+    let Some(c) = cast().await else {
+        return;
+    };
     let application = c.app.apply_birth_certificate(&c.citizen, "k1").await;
     let id = application["id"].as_str().unwrap();
 
@@ -164,7 +167,9 @@ async fn the_standard_workflow_ends_approved() {
 
 #[tokio::test]
 async fn a_returned_application_is_corrected_and_resubmitted() {
-    let c = cast().await;
+    let Some(c) = cast().await else {
+        return;
+    };
     let application = c.app.apply_birth_certificate(&c.citizen, "k1").await;
     let id = application["id"].as_str().unwrap();
     c.app.act_ok(&c.clerk, id, "start_review", 1, None).await;
@@ -281,7 +286,9 @@ async fn a_returned_application_is_corrected_and_resubmitted() {
 
 #[tokio::test]
 async fn a_rejection_needs_a_comment_and_ends_the_application() {
-    let c = cast().await;
+    let Some(c) = cast().await else {
+        return;
+    };
     let application = c.app.apply_birth_certificate(&c.citizen, "k1").await;
     let id = application["id"].as_str().unwrap();
     c.app.act_ok(&c.clerk, id, "start_review", 1, None).await;
@@ -338,7 +345,9 @@ async fn a_rejection_needs_a_comment_and_ends_the_application() {
 
 #[tokio::test]
 async fn a_stale_version_is_a_conflict() {
-    let c = cast().await;
+    let Some(c) = cast().await else {
+        return;
+    };
     let application = c.app.apply_birth_certificate(&c.citizen, "k1").await;
     let id = application["id"].as_str().unwrap();
     c.app.act_ok(&c.clerk, id, "start_review", 1, None).await;
@@ -367,7 +376,9 @@ async fn a_stale_version_is_a_conflict() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn of_two_concurrent_actions_on_one_version_exactly_one_wins() {
-    let c = cast().await;
+    let Some(c) = cast().await else {
+        return;
+    };
     let application = c.app.apply_birth_certificate(&c.citizen, "k1").await;
     let id = application["id"].as_str().unwrap().to_string();
     c.app.act_ok(&c.clerk, &id, "start_review", 1, None).await;
@@ -421,7 +432,9 @@ async fn of_two_concurrent_actions_on_one_version_exactly_one_wins() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn of_many_concurrent_identical_actions_exactly_one_wins() {
-    let c = cast().await;
+    let Some(c) = cast().await else {
+        return;
+    };
     let application = c.app.apply_birth_certificate(&c.citizen, "k1").await;
     let id = application["id"].as_str().unwrap().to_string();
     let url = c.app.api(&format!("/applications/{id}/actions"));
@@ -466,7 +479,9 @@ async fn of_many_concurrent_identical_actions_exactly_one_wins() {
 
 #[tokio::test]
 async fn actions_are_refused_by_state_and_by_role() {
-    let c = cast().await;
+    let Some(c) = cast().await else {
+        return;
+    };
     let application = c.app.apply_birth_certificate(&c.citizen, "k1").await;
     let id = application["id"].as_str().unwrap();
 
