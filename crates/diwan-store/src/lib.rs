@@ -9,6 +9,7 @@
 //! - Events carry one global sequence, never rewritten.
 //! - Nothing outside this crate sees a driver type or a SQL string.
 
+mod display;
 mod error;
 mod metrics;
 mod model;

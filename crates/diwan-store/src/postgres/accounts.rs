@@ -3,6 +3,7 @@
 use deadpool_postgres::{GenericClient, Pool};
 
 use super::rows::{self, Db, USER_COLUMNS, UserKey, user_kind};
+use crate::display::mask;
 use crate::{NewOfficer, NewOtp, NewSession, OtpCheck, StoreError, StoreResult, User, UserKind};
 
 /// Reads one user by a unique column restricted to a kind when given, so an officer can never
@@ -92,21 +93,6 @@ pub(super) async fn upsert_citizen(
             "citizen neither inserted nor found".to_owned(),
         )),
     }
-}
-
-/// A display name that does not spell out the national ID: `********1234`. The same rule as
-/// the SQLite backend's.
-fn mask(national_id: &str) -> String {
-    let count = national_id.chars().count();
-    // Too short to hide anything by showing four: hide it all.
-    if count <= 4 {
-        return "*".repeat(count);
-    }
-    national_id
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if i + 4 < count { '*' } else { c })
-        .collect()
 }
 
 /// A taken username (or id) is a `Conflict`.
@@ -312,16 +298,4 @@ pub(super) async fn check_otp(
     Ok(OtpCheck::Wrong {
         attempts_left: u32::try_from(i64::from(max_attempts) - attempts).unwrap_or(0),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masks_all_but_the_last_four_characters() {
-        assert_eq!(mask("1234567890"), "******7890");
-        assert_eq!(mask("123"), "***");
-        assert_eq!(mask(""), "");
-    }
 }

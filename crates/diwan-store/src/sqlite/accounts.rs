@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::{Db, UserKey, find_user};
+use crate::display::mask;
 use crate::{NewOfficer, NewOtp, NewSession, OtpCheck, StoreError, StoreResult, User, UserKind};
 
 /// Finds the citizen by national ID or creates them. An existing citizen keeps the phone on
@@ -42,20 +43,6 @@ pub(super) fn upsert_citizen(
     .execute(params![user.id, national_id, phone, user.display_name, at])
     .db()?;
     Ok(user)
-}
-
-/// A display name that does not spell out the national ID: `********1234`.
-fn mask(national_id: &str) -> String {
-    let count = national_id.chars().count();
-    // Too short to hide anything by showing four: hide it all.
-    if count <= 4 {
-        return "*".repeat(count);
-    }
-    national_id
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if i + 4 < count { '*' } else { c })
-        .collect()
 }
 
 pub(super) fn create_officer(conn: &Connection, officer: NewOfficer) -> StoreResult<User> {
@@ -251,13 +238,6 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn masks_all_but_the_last_four_characters() {
-        assert_eq!(mask("1234567890"), "******7890");
-        assert_eq!(mask("123"), "***");
-        assert_eq!(mask(""), "");
-    }
 
     #[test]
     fn compares_whole_strings() {
