@@ -69,6 +69,16 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a new code for this national ID, voiding any earlier one.
     async fn put_otp(&self, otp: NewOtp) -> StoreResult<()>;
 
+    /// Like [`Store::put_otp`], but only if fewer than `max_sends` codes were sent to this
+    /// national ID since `since`, checked and recorded atomically so parallel requests
+    /// cannot all pass the limit. False (and nothing stored) when the limit is reached.
+    async fn put_otp_within_limit(
+        &self,
+        otp: NewOtp,
+        since: i64,
+        max_sends: u32,
+    ) -> StoreResult<bool>;
+
     /// How many codes were sent to this national ID since `since` (for rate limits).
     async fn count_otps_since(&self, national_id: &str, since: i64) -> StoreResult<u32>;
 

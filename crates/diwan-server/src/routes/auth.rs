@@ -84,6 +84,17 @@ pub struct TokenResponse {
     pub user: UserDto,
 }
 
+fn too_many_codes(window_secs: i64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_codes",
+        "Too many codes",
+        "طلبت رموزًا كثيرة خلال وقت قصير؛ انتظر قليلًا ثم حاول مرة أخرى",
+        "You asked for too many codes in a short time; wait a while and try again",
+    )
+    .retry_after(window_secs as u64)
+}
+
 fn field_error(field: &str, code: &str, ar: String, en: String) -> ApiError {
     ApiError::invalid_field(field, code, ar, en)
 }
@@ -131,14 +142,7 @@ pub async fn citizen_otp(
         .count_otps_since(national_id.as_str(), now - settings.otp_window_secs * 1000)
         .await?;
     if sent >= settings.otp_sends_per_window {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_codes",
-            "Too many codes",
-            "طلبت رموزًا كثيرة خلال وقت قصير؛ انتظر قليلًا ثم حاول مرة أخرى",
-            "You asked for too many codes in a short time; wait a while and try again",
-        )
-        .retry_after(settings.otp_window_secs as u64));
+        return Err(too_many_codes(settings.otp_window_secs));
     }
     let registered = match state.store.find_citizen(national_id.as_str()).await {
         Ok(user) => user.phone,
@@ -156,16 +160,25 @@ pub async fn citizen_otp(
     let code = crypto::new_code().map_err(ApiError::internal)?;
     let code_hash = crypto::code_hash(&settings.secret.0, national_id.as_str(), &code);
     if may_send {
-        state
+        // Checked again atomically with the insert: the count above alone would let
+        // parallel requests all slip under the limit.
+        let stored = state
             .store
-            .put_otp(NewOtp {
-                national_id: national_id.as_str().to_string(),
-                phone: phone.e164().to_string(),
-                code_hash,
-                created_at: now,
-                expires_at: now + settings.otp_ttl_secs * 1000,
-            })
+            .put_otp_within_limit(
+                NewOtp {
+                    national_id: national_id.as_str().to_string(),
+                    phone: phone.e164().to_string(),
+                    code_hash,
+                    created_at: now,
+                    expires_at: now + settings.otp_ttl_secs * 1000,
+                },
+                now - settings.otp_window_secs * 1000,
+                settings.otp_sends_per_window,
+            )
             .await?;
+        if !stored {
+            return Err(too_many_codes(settings.otp_window_secs));
+        }
         let text = format!(
             "رمز الدخول إلى ديوان: {code}. لا تشاركه مع أحد. Diwan sign-in code: {code}. Do not share it."
         );

@@ -199,6 +199,50 @@ pub(super) async fn delete_session(pool: &Pool, token_hash: &str) -> StoreResult
 pub(super) async fn put_otp(pool: &Pool, otp: NewOtp) -> StoreResult<()> {
     let mut client = pool.get().await.db()?;
     let tx = client.transaction().await.db()?;
+    insert_otp(&tx, &otp).await?;
+    tx.commit().await.db()
+}
+
+/// Counts and records under a transaction-scoped advisory lock on the national ID, so two
+/// nodes' requests for one ID queue for each other and cannot both pass the limit.
+pub(super) async fn put_otp_within_limit(
+    pool: &Pool,
+    otp: NewOtp,
+    since: i64,
+    max_sends: u32,
+) -> StoreResult<bool> {
+    let mut client = pool.get().await.db()?;
+    let tx = client.transaction().await.db()?;
+    tx.execute(
+        &tx.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 7261))")
+            .await
+            .db()?,
+        &[&otp.national_id],
+    )
+    .await
+    .db()?;
+    let sent: i64 = tx
+        .query_one(
+            &tx.prepare_cached(
+                "SELECT COUNT(*) FROM otp_sends WHERE national_id = $1 AND at >= $2",
+            )
+            .await
+            .db()?,
+            &[&otp.national_id, &since],
+        )
+        .await
+        .db()?
+        .try_get(0)
+        .db()?;
+    if sent >= i64::from(max_sends) {
+        return Ok(false);
+    }
+    insert_otp(&tx, &otp).await?;
+    tx.commit().await.db()?;
+    Ok(true)
+}
+
+async fn insert_otp(tx: &deadpool_postgres::Transaction<'_>, otp: &NewOtp) -> StoreResult<()> {
     tx.execute(
         &tx.prepare_cached(
             "INSERT INTO otp_codes (national_id, phone, code_hash, created_at, expires_at,
@@ -229,7 +273,7 @@ pub(super) async fn put_otp(pool: &Pool, otp: NewOtp) -> StoreResult<()> {
     )
     .await
     .db()?;
-    tx.commit().await.db()
+    Ok(())
 }
 
 /// Sends at or after `since`.

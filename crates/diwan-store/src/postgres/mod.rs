@@ -231,6 +231,15 @@ impl Store for PostgresStore {
         accounts::put_otp(&self.pool, otp).await
     }
 
+    async fn put_otp_within_limit(
+        &self,
+        otp: NewOtp,
+        since: i64,
+        max_sends: u32,
+    ) -> StoreResult<bool> {
+        accounts::put_otp_within_limit(&self.pool, otp, since, max_sends).await
+    }
+
     async fn count_otps_since(&self, national_id: &str, since: i64) -> StoreResult<u32> {
         accounts::count_otps_since(&self.pool, national_id, since).await
     }

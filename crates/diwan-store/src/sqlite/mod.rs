@@ -217,6 +217,23 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn put_otp_within_limit(
+        &self,
+        otp: NewOtp,
+        since: i64,
+        max_sends: u32,
+    ) -> StoreResult<bool> {
+        // One writer job: the count and the insert cannot interleave with another request's.
+        self.writer
+            .submit(move |conn| {
+                if accounts::count_otps_since(conn, &otp.national_id, since)? >= max_sends {
+                    return Ok(false);
+                }
+                accounts::put_otp(conn, otp).map(|()| true)
+            })
+            .await
+    }
+
     async fn count_otps_since(&self, national_id: &str, since: i64) -> StoreResult<u32> {
         let national_id = national_id.to_owned();
         self.readers

@@ -63,3 +63,38 @@ async fn a_stranger_with_the_wrong_number_cannot_void_the_citizens_code() {
     let response = app.verify(NID_A, &code).await;
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn parallel_code_requests_cannot_pass_the_send_limit() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (client, url) = (app.client.clone(), app.api("/auth/citizen/otp"));
+        tasks.spawn(async move {
+            let body = serde_json::json!({ "national_id": NID_A, "phone": PHONE_A });
+            client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("request")
+                .status()
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = tasks.join_next().await {
+        statuses.push(status.expect("task"));
+    }
+    let accepted = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::ACCEPTED)
+        .count();
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((accepted, limited), (3, 17), "{statuses:?}");
+    assert_eq!(app.outbox().len(), 3, "exactly three text messages left");
+}
