@@ -14,9 +14,8 @@ mod common;
 use std::process::Command;
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
 
-use common::{NID_A, Node, PHONE_A, citizen_token, get};
+use common::{Node, citizen_token, get, submit_applications};
 
 fn diwan(args: &[&std::ffi::OsStr]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_diwan"))
@@ -34,38 +33,7 @@ async fn a_restored_backup_has_every_application() {
     let node = Node::start(&data);
     let citizen = citizen_token(&client, &node, &data).await;
 
-    let mut ids = Vec::new();
-    for n in 0..3 {
-        let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n".to_vec()).file_name("id.pdf");
-        let upload: Value = client
-            .post(format!("{}/uploads", node.base))
-            .bearer_auth(&citizen)
-            .multipart(reqwest::multipart::Form::new().part("file", part))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let response = client
-            .post(format!("{}/applications", node.base))
-            .bearer_auth(&citizen)
-            .header("Idempotency-Key", format!("backup-{n}"))
-            .json(&json!({
-                "service_id": "birth_certificate",
-                "data": {
-                    "holder_national_id": NID_A, "holder_name": "محمد أحمد علي حسن",
-                    "mother_name": "فاطمة محمود", "relationship": "self", "copies": 1,
-                    "contact_phone": PHONE_A, "applicant_id_card": upload["id"],
-                },
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let created: Value = response.json().await.unwrap();
-        ids.push(created["id"].as_str().unwrap().to_string());
-    }
+    let mut ids = submit_applications(&client, &node, &citizen, "backup", 3).await;
 
     // Online: the server is still running.
     let backup_file = dir.path().join("diwan-backup.db");

@@ -173,3 +173,47 @@ pub async fn get(client: &reqwest::Client, url: String, token: &str) -> Value {
     assert_eq!(response.status(), StatusCode::OK, "GET {url}");
     response.json().await.unwrap()
 }
+
+/// Uploads an ID card and submits a birth certificate application `count` times, with
+/// Idempotency-Keys `<key_prefix>-<n>`; returns the application ids.
+pub async fn submit_applications(
+    client: &reqwest::Client,
+    node: &Node,
+    token: &str,
+    key_prefix: &str,
+    count: usize,
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n".to_vec()).file_name("id.pdf");
+        let upload: Value = client
+            .post(format!("{}/uploads", node.base))
+            .bearer_auth(token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let response = client
+            .post(format!("{}/applications", node.base))
+            .bearer_auth(token)
+            .header("Idempotency-Key", format!("{key_prefix}-{n}"))
+            .json(&json!({
+                "service_id": "birth_certificate",
+                "data": {
+                    "holder_national_id": NID_A, "holder_name": "محمد أحمد علي حسن",
+                    "mother_name": "فاطمة محمود", "relationship": "self", "copies": 1,
+                    "contact_phone": PHONE_A, "applicant_id_card": upload["id"],
+                },
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let created: Value = response.json().await.unwrap();
+        ids.push(created["id"].as_str().unwrap().to_string());
+    }
+    ids
+}
