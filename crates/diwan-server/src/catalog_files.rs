@@ -53,12 +53,8 @@ pub fn load(dir: &Path) -> std::io::Result<Result<Catalog, Vec<Problem>>> {
     let result = load_catalog(&files);
     Ok(match result {
         Ok(catalog) if problems.is_empty() => Ok(catalog),
-        Ok(_) => {
-            problems.sort_by(|a, b| (&a.file, a.line, a.code).cmp(&(&b.file, b.line, b.code)));
-            Err(problems)
-        }
-        Err(mut found) => {
-            problems.append(&mut found);
+        result => {
+            problems.extend(result.err().unwrap_or_default());
             problems.sort_by(|a, b| (&a.file, a.line, a.code).cmp(&(&b.file, b.line, b.code)));
             Err(problems)
         }

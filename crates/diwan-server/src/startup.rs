@@ -169,8 +169,9 @@ async fn create_demo_officers(state: &AppState, data_dir: &Path) -> Result<(), S
         for role in ["clerk", "manager"] {
             let username = format!("{}.{role}", agency.id);
             match state.store.find_officer(&username).await {
-                Ok(_) if known.iter().any(|c| c.username == username) => continue,
-                Ok(_) => continue, // created by an operator; its password is not ours to print
+                // Already there: from an earlier start (its password is in the file) or made
+                // by an operator (its password is not ours to print).
+                Ok(_) => continue,
                 Err(StoreError::NotFound) => {}
                 Err(e) => return Err(e.into()),
             }

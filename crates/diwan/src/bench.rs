@@ -81,12 +81,7 @@ pub fn run(options: BenchOptions) -> anyhow::Result<()> {
     if options.database.is_some() {
         return run_postgres(options);
     }
-    let scenario = match options.scenario.as_str() {
-        "submit" => Scenario::Submit,
-        "lifecycle" => Scenario::Lifecycle,
-        "status" => Scenario::Status,
-        other => bail!("unknown scenario `{other}`; available: submit, lifecycle, status"),
-    };
+    let scenario = Scenario::parse(&options.scenario)?;
     let base = options.dir.clone().unwrap_or_else(std::env::temp_dir);
     let scratch = tempfile_dir(&base)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -153,6 +148,15 @@ enum Scenario {
 }
 
 impl Scenario {
+    fn parse(name: &str) -> anyhow::Result<Scenario> {
+        Ok(match name {
+            "submit" => Scenario::Submit,
+            "lifecycle" => Scenario::Lifecycle,
+            "status" => Scenario::Status,
+            other => bail!("unknown scenario `{other}`; available: submit, lifecycle, status"),
+        })
+    }
+
     fn unit(self) -> &'static str {
         match self {
             Scenario::Submit => "submissions/s",
@@ -596,12 +600,7 @@ fn peak_rss_mb() -> f64 {
 /// rate of single-row inserts, each its own transaction with `synchronous_commit=on`, from the
 /// same number of clients.
 fn run_postgres(mut options: BenchOptions) -> anyhow::Result<()> {
-    let scenario = match options.scenario.as_str() {
-        "submit" => Scenario::Submit,
-        "lifecycle" => Scenario::Lifecycle,
-        "status" => Scenario::Status,
-        other => bail!("unknown scenario `{other}`; available: submit, lifecycle, status"),
-    };
+    let scenario = Scenario::parse(&options.scenario)?;
     let server_url = options.database.clone().context("a database URL")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -137,13 +137,7 @@ pub async fn citizen_otp(
         return Err(ApiError::validation(errors));
     };
     let settings = &state.settings;
-    let sent = state
-        .store
-        .count_otps_since(national_id.as_str(), now - settings.otp_window_secs * 1000)
-        .await?;
-    if sent >= settings.otp_sends_per_window {
-        return Err(too_many_codes(settings.otp_window_secs));
-    }
+    let window_start = now - settings.otp_window_secs * 1000;
     let registered = match state.store.find_citizen(national_id.as_str()).await {
         Ok(user) => user.phone,
         Err(StoreError::NotFound) => None,
@@ -157,11 +151,21 @@ pub async fn citizen_otp(
         Some(r) => r == phone.e164(),
         None => settings.self_enrolment,
     };
+    // Made either way, so both answers cost the same work.
     let code = crypto::new_code().map_err(ApiError::internal)?;
     let code_hash = crypto::code_hash(&settings.secret.0, national_id.as_str(), &code);
-    if may_send {
-        // Checked again atomically with the insert: the count above alone would let
-        // parallel requests all slip under the limit.
+    if !may_send {
+        // Nothing is stored, but the limit answers as it would for the real number.
+        let sent = state
+            .store
+            .count_otps_since(national_id.as_str(), window_start)
+            .await?;
+        if sent >= settings.otp_sends_per_window {
+            return Err(too_many_codes(settings.otp_window_secs));
+        }
+    } else {
+        // The limit is checked and the code recorded in one store operation, so parallel
+        // requests cannot all slip under it.
         let stored = state
             .store
             .put_otp_within_limit(
@@ -172,7 +176,7 @@ pub async fn citizen_otp(
                     created_at: now,
                     expires_at: now + settings.otp_ttl_secs * 1000,
                 },
-                now - settings.otp_window_secs * 1000,
+                window_start,
                 settings.otp_sends_per_window,
             )
             .await?;
