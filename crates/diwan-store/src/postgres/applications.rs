@@ -1,19 +1,23 @@
 //! Applications and their events: creation with reference numbering and idempotency keys,
 //! version-checked transitions, listing, and reading a history once it is sequenced. Each
-//! write is one transaction; an error anywhere rolls back everything it wrote (counter, rows,
-//! key), so failed writes leave no holes in references.
+//! write is one SQL statement, so one round trip and one implicit transaction: an error
+//! anywhere rolls back everything it wrote, and a refusal (stale version, someone else's
+//! upload, a key used before) writes nothing and is explained by a second, read-only query.
 
 use std::time::{Duration, Instant};
 
-use deadpool_postgres::{Pool, Transaction};
+use deadpool_postgres::Pool;
+use tokio_postgres::Row;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 
+use super::references::{KnownSeries, series_name};
 use super::rows::{self, APPLICATION_COLUMNS, Db, EVENT_COLUMNS, violates};
 use super::sequencer::Sequencer;
 use super::uploads::check_owned;
 use crate::{
-    ActionCommit, ActorKind, Application, ApplicationFilter, Created, Event, IdempotencyKey,
-    NewApplication, StoreError, StoreResult,
+    ActionCommit, Application, ApplicationFilter, Created, Event, IdempotencyKey, NewApplication,
+    StoreError, StoreResult,
 };
 
 /// Page size when the caller asks for none, and the most one page may hold.
@@ -25,85 +29,101 @@ const MAX_LIMIT: u32 = 200;
 /// can hold them back).
 const SEQUENCE_WAIT: Duration = Duration::from_secs(10);
 
-/// Why an insert did not happen: a concurrent request with the same idempotency key won the
-/// race (a value, handled by replaying), or a real error.
-enum Refused {
-    KeyTaken,
-    Error(StoreError),
-}
-
-impl From<StoreError> for Refused {
-    fn from(error: StoreError) -> Refused {
-        Refused::Error(error)
-    }
-}
-
-pub(super) async fn create(pool: &Pool, new: NewApplication) -> StoreResult<Created> {
+pub(super) async fn create(
+    pool: &Pool,
+    series: &KnownSeries,
+    new: NewApplication,
+) -> StoreResult<Created> {
+    let name = series_name(&new.reference_prefix, new.year)?;
     let mut client = pool.get().await.db()?;
-    if let Some(key) = &new.idempotency
-        && let Some(application) = replay(&client, key).await?
-    {
-        return Ok(Created {
-            application,
-            replayed: true,
-        });
+    if !series.contains(&name) {
+        series
+            .ensure(&mut client, &name, &new.reference_prefix, new.year)
+            .await?;
     }
-    let tx = client.transaction().await.db()?;
-    match insert(&tx, &new).await {
-        Ok(application) => {
-            tx.commit().await.db()?;
-            Ok(Created {
-                application,
-                replayed: false,
-            })
+    let inserted = match insert(&client, &name, &new).await {
+        // Someone dropped the sequence behind this node's back: make it again, once.
+        Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => {
+            series.forget(&name);
+            series
+                .ensure(&mut client, &name, &new.reference_prefix, new.year)
+                .await?;
+            insert(&client, &name, &new).await
         }
-        Err(refused) => {
-            // Dropping the transaction queues its ROLLBACK ahead of anything else this
-            // connection sends, without a failed rollback hiding the error that caused it.
-            drop(tx);
-            match (refused, &new.idempotency) {
-                // Another request with this key (another node, or a retry racing its
-                // original) committed first: answer as a retry after it would have been.
-                (Refused::KeyTaken, Some(key)) => match replay(&client, key).await? {
-                    Some(application) => Ok(Created {
-                        application,
-                        replayed: true,
-                    }),
-                    None => Err(StoreError::Backend(
-                        "idempotency key taken but not readable".to_owned(),
-                    )),
-                },
-                (Refused::KeyTaken, None) => Err(StoreError::Backend(
-                    "idempotency key clash without a key".to_owned(),
-                )),
-                (Refused::Error(error), _) => Err(error),
-            }
-        }
+        other => other,
+    };
+    match inserted {
+        Ok(Some(row)) => Ok(Created {
+            application: rows::application(&row)?,
+            replayed: false,
+        }),
+        // Another request with this key (another node, or a retry racing its original)
+        // committed at the same instant: answer as a retry after it would have been.
+        Err(e) if violates(&e, "idempotency_keys_pkey") => refused(&client, &new).await,
+        Err(e) => Err(rows::store_error(e)),
+        // The statement's own checks refused it: say which.
+        Ok(None) => refused(&client, &new).await,
     }
 }
 
-/// Inside the transaction: everything a new application writes. The reference counter's row
-/// stays locked until the transaction ends, so numbers are handed out without holes.
-async fn insert(tx: &Transaction<'_>, new: &NewApplication) -> Result<Application, Refused> {
-    check_owned(tx, &new.uploads, &new.applicant_id).await?;
-    // The reference is numbered last (see below); until then the row carries its id, which
-    // is unique too.
-    let reference = new.id.clone();
-    // A missing applicant fails the foreign key and comes back as NotFound; a taken id as
-    // Conflict.
-    let row = tx
-        .query_one(
-            &tx.prepare_cached(&format!(
-                "INSERT INTO applications (id, reference, service_id, service_version, agency,
+/// Everything a new application writes, in one statement (one round trip, one implicit
+/// transaction): the application, its `submitted` event and its idempotency key. It writes
+/// nothing, and draws no reference number, when an upload is not the applicant's or the key
+/// was used before; then it returns `None` and [`refused`] says why.
+///
+/// The events' foreign key is checked at the end of the statement, when the application's
+/// row is there. A concurrent request with the same key fails on the key's primary key and
+/// is replayed by the caller.
+async fn insert(
+    client: &deadpool_postgres::Client,
+    series: &str,
+    new: &NewApplication,
+) -> Result<Option<Row>, tokio_postgres::Error> {
+    let statement = client
+        .prepare_cached(&format!(
+            "WITH app AS (
+                 INSERT INTO applications (id, reference, service_id, service_version, agency,
                      applicant_id, state, version, data, created_at, updated_at, state_since)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $9, $9)
-                 RETURNING {APPLICATION_COLUMNS}"
-            ))
-            .await
-            .db()?,
+                 SELECT $1, reference, $3, $4, $5, $6, $7, 1, $8, $9, $9, $9
+                 FROM (
+                     SELECT $10 || '-' || $11::INTEGER::TEXT || '-'
+                         || lpad(n::TEXT, GREATEST(6, length(n::TEXT)), '0') AS reference
+                     FROM (SELECT nextval($2::TEXT::REGCLASS) AS n) drawn
+                 ) numbered
+                 -- Evaluated before the number is drawn: a refused request leaves no hole.
+                 WHERE NOT EXISTS (SELECT 1 FROM applications WHERE id = $1)
+                   AND EXISTS (SELECT 1 FROM users WHERE id = $6)
+                   AND (SELECT count(*) FROM uploads
+                        WHERE id = ANY($12) AND owner_id = $6)
+                       = (SELECT count(DISTINCT u) FROM unnest($12::TEXT[]) u)
+                   AND NOT EXISTS (SELECT 1 FROM idempotency_keys
+                                   WHERE owner = $13 AND key = $14)
+                 RETURNING {APPLICATION_COLUMNS}
+             ),
+             submitted AS (
+                 INSERT INTO events (application_id, version, action, from_state, to_state,
+                     actor_id, actor_kind, at)
+                 SELECT id, 1, 'submitted', NULL, state, applicant_id, 'citizen', created_at
+                 FROM app
+             ),
+             keyed AS (
+                 INSERT INTO idempotency_keys (owner, key, request_hash, application_id,
+                     created_at)
+                 SELECT $13, $14, $15, id, created_at FROM app WHERE $13::TEXT IS NOT NULL
+             )
+             SELECT {APPLICATION_COLUMNS} FROM app"
+        ))
+        .await?;
+    let (owner, key, hash) = match &new.idempotency {
+        Some(k) => (Some(&k.owner), Some(&k.key), Some(&k.request_hash)),
+        None => (None, None, None),
+    };
+    let row = client
+        .query_opt(
+            &statement,
             &[
                 &new.id,
-                &reference,
+                &series,
                 &new.service_id,
                 &i64::from(new.service_version),
                 &new.agency,
@@ -111,88 +131,57 @@ async fn insert(tx: &Transaction<'_>, new: &NewApplication) -> Result<Applicatio
                 &new.initial_state,
                 &new.data,
                 &new.at,
+                &new.reference_prefix,
+                &new.year,
+                &new.uploads,
+                &owner,
+                &key,
+                &hash,
             ],
         )
-        .await
-        .db()?;
-    let application = rows::application(&row)?;
-    insert_event(
-        tx,
-        &Event {
-            seq: 0,
-            application_id: application.id.clone(),
-            version: 1,
-            action: "submitted".to_owned(),
-            from_state: None,
-            to_state: application.state.clone(),
-            actor_id: application.applicant_id.clone(),
-            actor_kind: ActorKind::Citizen,
-            actor_role: None,
-            actor_agency: None,
-            comment: None,
-            at: new.at,
-        },
-    )
-    .await?;
-    if let Some(key) = &new.idempotency {
-        let statement = tx
-            .prepare_cached(
-                "INSERT INTO idempotency_keys (owner, key, request_hash, application_id,
-                     created_at)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .await
-            .db()?;
-        // Last, so the unique (owner, key) index is the arbiter between concurrent requests:
-        // the loser waits for the winner's commit here, then fails and replays it.
-        let inserted = tx
-            .execute(
-                &statement,
-                &[
-                    &key.owner,
-                    &key.key,
-                    &key.request_hash,
-                    &application.id,
-                    &new.at,
-                ],
-            )
-            .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if violates(&e, "idempotency_keys_pkey") => return Err(Refused::KeyTaken),
-            Err(e) => return Err(Refused::Error(rows::store_error(e))),
-        }
+        .await?;
+    Ok(row)
+}
+
+/// Why the create statement wrote nothing: the key was used before (replay it, or refuse a
+/// different body), the id is taken, the applicant unknown, or an upload is missing or
+/// someone else's. The same answers the constraints would give, had the row been tried.
+async fn refused(client: &deadpool_postgres::Client, new: &NewApplication) -> StoreResult<Created> {
+    if let Some(key) = &new.idempotency
+        && let Some(application) = replay(client, key).await?
+    {
+        return Ok(Created {
+            application,
+            replayed: true,
+        });
     }
-    // Numbering takes the (prefix, year) counter row's lock, held until COMMIT: taking it as
-    // the last statement keeps that window to the commit itself, so submissions to one
-    // service queue only for each other's fsync, not for each other's whole transaction.
-    let number: i64 = tx
+    let found = client
         .query_one(
-            &tx.prepare_cached(
-                "INSERT INTO reference_counters (prefix, year, next) VALUES ($1, $2, 2)
-                 ON CONFLICT (prefix, year) DO UPDATE SET next = reference_counters.next + 1
-                 RETURNING next - 1",
-            )
-            .await
-            .db()?,
-            &[&new.reference_prefix, &new.year],
+            &client
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM applications WHERE id = $1),
+                            EXISTS (SELECT 1 FROM users WHERE id = $2)",
+                )
+                .await
+                .db()?,
+            &[&new.id, &new.applicant_id],
         )
         .await
-        .db()?
-        .try_get(0)
         .db()?;
-    let reference = format!("{}-{}-{number:06}", new.reference_prefix, new.year);
-    tx.execute(
-        &tx.prepare_cached("UPDATE applications SET reference = $1 WHERE id = $2")
-            .await
-            .db()?,
-        &[&reference, &application.id],
-    )
-    .await
-    .db()?;
-    let mut application = application;
-    application.reference = reference;
-    Ok(application)
+    let (id_taken, applicant_known): (bool, bool) =
+        (found.try_get(0).db()?, found.try_get(1).db()?);
+    if id_taken {
+        return Err(StoreError::Conflict(
+            "applications_pkey already holds this value".to_owned(),
+        ));
+    }
+    if !applicant_known {
+        return Err(StoreError::NotFound);
+    }
+    check_owned(client, &new.uploads, &new.applicant_id).await?;
+    Err(StoreError::Backend(
+        "the application was neither written nor refused for a reason".to_owned(),
+    ))
 }
 
 /// The application an earlier request with this key created, if any.
@@ -232,54 +221,40 @@ fn qualified(columns: &str, table: &str) -> String {
         .join(", ")
 }
 
-/// Appends an event, not yet numbered: the sequencer gives it its `seq` after the commit (the
-/// `seq` field here is ignored).
-async fn insert_event(tx: &Transaction<'_>, event: &Event) -> StoreResult<()> {
-    tx.execute(
-        &tx.prepare_cached(
-            "INSERT INTO events (application_id, version, action, from_state, to_state,
-                 actor_id, actor_kind, actor_role, actor_agency, comment, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .await
-        .db()?,
-        &[
-            &event.application_id,
-            &event.version,
-            &event.action,
-            &event.from_state,
-            &event.to_state,
-            &event.actor_id,
-            &event.actor_kind.as_str(),
-            &event.actor_role,
-            &event.actor_agency,
-            &event.comment,
-            &event.at,
-        ],
-    )
-    .await
-    .db()?;
-    Ok(())
-}
-
 pub(super) async fn apply(pool: &Pool, commit: ActionCommit) -> StoreResult<Application> {
-    let mut client = pool.get().await.db()?;
-    let tx = client.transaction().await.db()?;
-    // Optimistic concurrency in one statement: it applies only at the version (and state) the
-    // caller decided from. state_since moves only when the state does: a comment that keeps
-    // the state must not reset the SLA clock.
-    let updated = tx
+    let client = pool.get().await.db()?;
+    // One statement (one round trip, one implicit transaction): the version-checked update
+    // and its event. Optimistic concurrency: it applies only at the version (and state) the
+    // caller decided from, and only if every upload it names is the applicant's. A concurrent
+    // writer's update makes this one wait for the row, then re-check the version and match
+    // nothing. state_since moves only when the state does: a comment that keeps the state
+    // must not reset the SLA clock. The event's id is drawn after the row lock is held (the
+    // sequencer relies on it): the event is inserted from the update's output.
+    let row = client
         .query_opt(
-            &tx.prepare_cached(&format!(
-                "UPDATE applications
-                 SET state = $4, version = version + 1, updated_at = $5,
-                     state_since = CASE WHEN state = $4 THEN state_since ELSE $5 END,
-                     data = COALESCE($6, data)
-                 WHERE id = $1 AND version = $2 AND state = $3
-                 RETURNING {APPLICATION_COLUMNS}"
-            ))
-            .await
-            .db()?,
+            &client
+                .prepare_cached(&format!(
+                    "WITH moved AS (
+                         UPDATE applications
+                         SET state = $4, version = version + 1, updated_at = $5,
+                             state_since = CASE WHEN state = $4 THEN state_since ELSE $5 END,
+                             data = COALESCE($6, data)
+                         WHERE id = $1 AND version = $2 AND state = $3
+                           AND (SELECT count(*) FROM uploads
+                                WHERE id = ANY($12) AND owner_id = applications.applicant_id)
+                               = (SELECT count(DISTINCT u) FROM unnest($12::TEXT[]) u)
+                         RETURNING {APPLICATION_COLUMNS}
+                     ),
+                     recorded AS (
+                         INSERT INTO events (application_id, version, action, from_state,
+                             to_state, actor_id, actor_kind, actor_role, actor_agency, comment,
+                             at)
+                         SELECT id, version, $7, $3, $4, $8, $9, $10, $11, $13, $5 FROM moved
+                     )
+                     SELECT {APPLICATION_COLUMNS} FROM moved"
+                ))
+                .await
+                .db()?,
             &[
                 &commit.application_id,
                 &commit.expected_version,
@@ -287,52 +262,46 @@ pub(super) async fn apply(pool: &Pool, commit: ActionCommit) -> StoreResult<Appl
                 &commit.to_state,
                 &commit.at,
                 &commit.new_data,
+                &commit.action,
+                &commit.actor.id,
+                &commit.actor.kind.as_str(),
+                &commit.actor.role,
+                &commit.actor.agency,
+                &commit.uploads,
+                &commit.comment,
             ],
         )
         .await
         .db()?;
-    let Some(row) = updated else {
-        drop(tx);
-        // Nothing matched: say what the application is now, if it exists.
-        let current = client
-            .query_opt(
-                &client
-                    .prepare_cached("SELECT version, state FROM applications WHERE id = $1")
-                    .await
-                    .db()?,
-                &[&commit.application_id],
-            )
-            .await
-            .db()?
-            .ok_or(StoreError::NotFound)?;
+    if let Some(row) = row {
+        return rows::application(&row);
+    }
+    // Nothing matched: say what the application is now, if it exists.
+    let current = client
+        .query_opt(
+            &client
+                .prepare_cached(
+                    "SELECT version, state, applicant_id FROM applications WHERE id = $1",
+                )
+                .await
+                .db()?,
+            &[&commit.application_id],
+        )
+        .await
+        .db()?
+        .ok_or(StoreError::NotFound)?;
+    let (version, state): (i64, String) = (current.try_get(0).db()?, current.try_get(1).db()?);
+    if version != commit.expected_version || state != commit.from_state {
         return Err(StoreError::VersionConflict {
-            current: current.try_get(0).db()?,
-            state: current.try_get(1).db()?,
+            current: version,
+            state,
         });
-    };
-    let application = rows::application(&row)?;
-    // On error the transaction is dropped, which rolls the update back.
-    check_owned(&tx, &commit.uploads, &application.applicant_id).await?;
-    insert_event(
-        &tx,
-        &Event {
-            seq: 0,
-            application_id: application.id.clone(),
-            version: application.version,
-            action: commit.action,
-            from_state: Some(commit.from_state),
-            to_state: commit.to_state,
-            actor_id: commit.actor.id,
-            actor_kind: commit.actor.kind,
-            actor_role: commit.actor.role,
-            actor_agency: commit.actor.agency,
-            comment: commit.comment,
-            at: commit.at,
-        },
-    )
-    .await?;
-    tx.commit().await.db()?;
-    Ok(application)
+    }
+    let applicant: String = current.try_get(2).db()?;
+    check_owned(&client, &commit.uploads, &applicant).await?;
+    Err(StoreError::Backend(
+        "the action was neither applied nor refused for a reason".to_owned(),
+    ))
 }
 
 pub(super) async fn get(pool: &Pool, id: &str) -> StoreResult<Application> {

@@ -8,8 +8,9 @@
 //! here by the database:
 //! - idempotency: the unique `(owner, key)` index decides between concurrent requests with
 //!   one key, on any node; the loser rolls back and replays the winner's application;
-//! - references: a counter row per prefix and year, locked until its transaction ends, so
-//!   numbers have no holes (creations with one prefix and year take turns on that row);
+//! - references: a sequence per prefix and year, drawn inside the creating statement after
+//!   its checks, so creations never queue on a lock held to the commit (see [`references`]
+//!   for the rare hole this allows);
 //! - versions: `UPDATE ... WHERE version = $expected`, one winner;
 //! - the global event sequence: numbered after commit by a sequencer ([`sequencer`]), so
 //!   writers never queue on one counter.
@@ -25,6 +26,7 @@
 mod accounts;
 mod applications;
 mod metrics;
+mod references;
 mod rows;
 mod schema;
 mod sequencer;
@@ -45,6 +47,7 @@ use crate::{
     NewOtp, NewSession, NewUpload, OtpCheck, OverdueCutoff, Store, StoreError, StoreMetrics,
     StoreResult, UploadMeta, User, UserKind,
 };
+use references::KnownSeries;
 use rows::{Db, UserKey};
 use sequencer::Sequencer;
 
@@ -94,6 +97,7 @@ fn pool(url: &str, size: usize) -> StoreResult<Pool> {
 pub struct PostgresStore {
     pool: Pool,
     sequencer: Arc<Sequencer>,
+    series: KnownSeries,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -123,6 +127,7 @@ impl PostgresStore {
         Ok(PostgresStore {
             pool,
             sequencer: Arc::new(Sequencer::default()),
+            series: KnownSeries::default(),
         })
     }
 
@@ -152,7 +157,7 @@ impl PostgresStore {
 #[async_trait]
 impl Store for PostgresStore {
     async fn create_application(&self, new: NewApplication) -> StoreResult<Created> {
-        let created = applications::create(&self.pool, new).await;
+        let created = applications::create(&self.pool, &self.series, new).await;
         match created {
             // A replay wrote nothing.
             Ok(created) if created.replayed => Ok(created),

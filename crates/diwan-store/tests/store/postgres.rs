@@ -477,3 +477,44 @@ fn default_options() {
         PostgresOptions { pool_size: 16 }
     );
 }
+
+/// References come from one sequence per prefix and year, created by whichever node needs it
+/// first; a database numbered by counter rows continues where its counter stood, and a
+/// sequence dropped behind a node's back is made again rather than failing submissions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_sequences_continue_old_counters_and_come_back() {
+    let Some(db) = fresh_database().await else {
+        return;
+    };
+    let store = connect(&db).await;
+    let alice = citizen(&store, 1).await;
+    raw(&db)
+        .await
+        .execute(
+            "INSERT INTO reference_counters (prefix, year, next) VALUES ('BC', 2026, 41)",
+            &[],
+        )
+        .await
+        .expect("old counter");
+    let first = store
+        .create_application(application("app-1", &alice))
+        .await
+        .expect("create");
+    assert_eq!(first.application.reference, "BC-2026-000041");
+
+    raw(&db)
+        .await
+        .batch_execute("DROP SEQUENCE reference_bc_2026")
+        .await
+        .expect("drop");
+    let again = store
+        .create_application(application("app-2", &alice))
+        .await
+        .expect("create after the sequence vanished");
+    assert!(
+        again.application.reference.starts_with("BC-2026-"),
+        "{}",
+        again.application.reference
+    );
+    assert_ne!(again.application.reference, first.application.reference);
+}
