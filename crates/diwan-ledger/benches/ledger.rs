@@ -50,13 +50,12 @@ fn time<T>(what: &str, count: usize, mut op: impl FnMut(usize) -> T) {
     report(what, count, start.elapsed());
 }
 
-fn entry(seq: u64) -> LedgerEntry {
+fn entry(version: u64) -> LedgerEntry {
     LedgerEntry::ApplicationEvent(ApplicationEvent {
-        seq,
         application_id: "0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f".into(),
         service_id: "birth_certificate".into(),
         service_version: 3,
-        version: 4,
+        version,
         action: "approve".into(),
         from: Some("review".into()),
         to: "approved".into(),

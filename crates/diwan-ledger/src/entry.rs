@@ -19,8 +19,6 @@ pub enum ActorKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationEvent {
-    /// The store's global event sequence number.
-    pub seq: u64,
     pub application_id: String,
     pub service_id: String,
     /// The catalogue version of the service definition.

@@ -11,7 +11,6 @@ const ID_KEY: &[u8] = b"test ledger id key, never a real one";
 
 fn event() -> LedgerEntry {
     LedgerEntry::ApplicationEvent(ApplicationEvent {
-        seq: 42,
         application_id: "0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f".into(),
         service_id: "birth_certificate".into(),
         service_version: 3,
@@ -31,7 +30,6 @@ fn all_kinds() -> Vec<LedgerEntry> {
     vec![
         event(),
         LedgerEntry::ApplicationEvent(ApplicationEvent {
-            seq: 1,
             application_id: "a".into(),
             service_id: "s".into(),
             service_version: 1,
@@ -81,9 +79,9 @@ fn all_kinds() -> Vec<LedgerEntry> {
 #[test]
 fn snapshot_of_one_entry() {
     let bytes = event().to_bytes().unwrap();
-    expect![[r#"{"action":"approve","actor_agency":"civil_registry","actor_id_hash":"344c89f793c728defa4d63cfbc8e43a937c1b6d88f722ab8803571c287bf83c8","actor_kind":"officer","actor_role":"manager","application_id":"0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f","at":1767225600000,"from":"review","kind":"application_event","seq":42,"service_id":"birth_certificate","service_version":3,"to":"approved","v":1,"version":4}"#]].assert_eq(std::str::from_utf8(&bytes).unwrap());
-    expect!["7b22616374696f6e223a22617070726f7665222c226163746f725f6167656e6379223a22636976696c5f7265676973747279222c226163746f725f69645f68617368223a2233343463383966373933633732386465666134643633636662633865343361393337633162366438386637323261623838303335373163323837626638336338222c226163746f725f6b696e64223a226f666669636572222c226163746f725f726f6c65223a226d616e61676572222c226170706c69636174696f6e5f6964223a2230313932663063312d376132622d376333642d386534662d356136623763386439653066222c226174223a313736373232353630303030302c2266726f6d223a22726576696577222c226b696e64223a226170706c69636174696f6e5f6576656e74222c22736571223a34322c22736572766963655f6964223a2262697274685f6365727469666963617465222c22736572766963655f76657273696f6e223a332c22746f223a22617070726f766564222c2276223a312c2276657273696f6e223a347d"].assert_eq(&hex::encode(&bytes));
-    expect!["4015c90598e95ae1438ec4ef68ec6457765def56a349696a2dcbdc8a4be05c88"]
+    expect![[r#"{"action":"approve","actor_agency":"civil_registry","actor_id_hash":"344c89f793c728defa4d63cfbc8e43a937c1b6d88f722ab8803571c287bf83c8","actor_kind":"officer","actor_role":"manager","application_id":"0192f0c1-7a2b-7c3d-8e4f-5a6b7c8d9e0f","at":1767225600000,"from":"review","kind":"application_event","service_id":"birth_certificate","service_version":3,"to":"approved","v":1,"version":4}"#]].assert_eq(std::str::from_utf8(&bytes).unwrap());
+    expect!["7b22616374696f6e223a22617070726f7665222c226163746f725f6167656e6379223a22636976696c5f7265676973747279222c226163746f725f69645f68617368223a2233343463383966373933633732386465666134643633636662633865343361393337633162366438386637323261623838303335373163323837626638336338222c226163746f725f6b696e64223a226f666669636572222c226163746f725f726f6c65223a226d616e61676572222c226170706c69636174696f6e5f6964223a2230313932663063312d376132622d376333642d386534662d356136623763386439653066222c226174223a313736373232353630303030302c2266726f6d223a22726576696577222c226b696e64223a226170706c69636174696f6e5f6576656e74222c22736572766963655f6964223a2262697274685f6365727469666963617465222c22736572766963655f76657273696f6e223a332c22746f223a22617070726f766564222c2276223a312c2276657273696f6e223a347d"].assert_eq(&hex::encode(&bytes));
+    expect!["d6fd61054e9428f789a52bbf96162e601efdd29794927e7c83df980f4c2874a3"]
         .assert_eq(&leaf_hash(&bytes).to_hex());
 }
 
@@ -138,7 +136,7 @@ fn only_the_canonical_form_is_accepted() {
         good.replacen(",", ", ", 1),
         format!(" {good}"),
         format!("{good}\n"),
-        good.replacen("\"seq\":42", "\"seq\":42.0", 1),
+        good.replacen("\"version\":4", "\"version\":4.0", 1),
         good.replacen("\"approve\"", "\"appro\\u0076e\"", 1),
         good.replacen("{\"action\":\"approve\",", "{", 1).replacen(
             "}",
@@ -205,14 +203,14 @@ fn integers_beyond_2_pow_53_have_no_canonical_form() {
     let LedgerEntry::ApplicationEvent(mut e) = event() else {
         unreachable!()
     };
-    e.seq = MAX_SAFE_INTEGER;
+    e.version = MAX_SAFE_INTEGER;
     assert!(LedgerEntry::ApplicationEvent(e.clone()).to_bytes().is_ok());
-    e.seq = MAX_SAFE_INTEGER + 1;
+    e.version = MAX_SAFE_INTEGER + 1;
     assert!(matches!(
         LedgerEntry::ApplicationEvent(e.clone()).to_bytes(),
         Err(LedgerError::IntegerOutOfRange(_))
     ));
-    e.seq = 1;
+    e.version = 1;
     e.at = -(MAX_SAFE_INTEGER as i64) - 1;
     assert!(LedgerEntry::ApplicationEvent(e).to_bytes().is_err());
 }
@@ -249,7 +247,6 @@ fn time() -> impl Strategy<Value = i64> {
 fn entry() -> impl Strategy<Value = LedgerEntry> {
     let event = (
         (
-            0..=MAX_SAFE_INTEGER,
             text(),
             text(),
             any::<u32>(),
@@ -265,12 +262,11 @@ fn entry() -> impl Strategy<Value = LedgerEntry> {
     )
         .prop_map(
             |(
-                (seq, application_id, service_id, service_version, version),
+                (application_id, service_id, service_version, version),
                 (action, from, to, actor_kind),
                 (actor_role, actor_agency, hash, at),
             )| {
                 LedgerEntry::ApplicationEvent(ApplicationEvent {
-                    seq,
                     application_id,
                     service_id,
                     service_version,
