@@ -7,10 +7,14 @@
 //! - An application, its first event and its idempotency key are written in one transaction;
 //!   an action applies only if the application's version is the one the caller read.
 //! - Events carry one global sequence, never rewritten.
+//! - Every change is written with its ledger leaf, in the same transaction; the tree's nodes
+//!   are integrated in leaf order (by the SQLite writer before each commit, by the PostgreSQL
+//!   sequencer after), and the event sequence is the order of the event leaves.
 //! - Nothing outside this crate sees a driver type or a SQL string.
 
 mod display;
 mod error;
+mod ledger;
 mod metrics;
 mod model;
 pub mod postgres;
@@ -98,6 +102,38 @@ pub trait Store: Send + Sync + 'static {
 
     /// An upload with its bytes, for showing a document to someone allowed to see it.
     async fn get_upload_content(&self, id: &str) -> StoreResult<(UploadMeta, Vec<u8>)>;
+
+    /// Appends a leaf that records no change (a read of a citizen's data), durably.
+    async fn append_leaf(&self, leaf: NewLeaf) -> StoreResult<()>;
+
+    /// The certificate issued for an application ([`StoreError::NotFound`] if none).
+    async fn certificate_for_application(&self, application_id: &str) -> StoreResult<Certificate>;
+
+    async fn get_certificate(&self, id: &str) -> StoreResult<Certificate>;
+
+    /// Revokes a certificate and appends its ledger entry, in one transaction.
+    /// [`StoreError::Conflict`] if it was revoked before.
+    async fn revoke_certificate(
+        &self,
+        revocation: CertificateRevocation,
+    ) -> StoreResult<Certificate>;
+
+    /// The integrated log: size and root.
+    async fn ledger_head(&self) -> StoreResult<LedgerHead>;
+
+    /// Integrated leaves `start..end` (end exclusive, clamped to the head), in order.
+    async fn ledger_leaves(&self, start: u64, end: u64) -> StoreResult<Vec<StoredLeaf>>;
+
+    /// The stored hashes of complete subtrees `(level, index)`, in the order asked;
+    /// [`StoreError::NotFound`] if one is missing.
+    async fn ledger_nodes(&self, nodes: &[(u8, u64)]) -> StoreResult<Vec<[u8; 32]>>;
+
+    /// Every leaf about the applications of `applicant_id`, newest first, at most `limit`.
+    async fn leaves_about_applicant(
+        &self,
+        applicant_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredLeaf>>;
 
     /// True when the database answers.
     async fn ping(&self) -> StoreResult<()>;

@@ -105,6 +105,9 @@ pub struct NewApplication {
     pub uploads: Vec<String>,
     pub idempotency: Option<IdempotencyKey>,
     pub at: i64,
+    /// The ledger entry of the `submitted` event (canonical bytes, see diwan-ledger), written
+    /// in the same transaction.
+    pub ledger_entry: Vec<u8>,
 }
 
 /// The result of [`crate::Store::create_application`].
@@ -130,6 +133,80 @@ pub struct ActionCommit {
     /// Upload ids `new_data` refers to; checked like on creation.
     pub uploads: Vec<String>,
     pub at: i64,
+    /// The event's ledger entry, written in the same transaction.
+    pub ledger_entry: Vec<u8>,
+    /// A certificate this transition issues, written (with its own ledger entry, after the
+    /// event's) in the same transaction.
+    pub certificate: Option<NewCertificate>,
+}
+
+/// Kinds of ledger leaf, as the store files them (the entry's own `kind`).
+pub const LEAF_APPLICATION_EVENT: &str = "application_event";
+pub const LEAF_CERTIFICATE_ISSUED: &str = "certificate_issued";
+pub const LEAF_CERTIFICATE_REVOKED: &str = "certificate_revoked";
+pub const LEAF_DATA_ACCESS: &str = "data_access";
+
+/// A certificate issued by an action.
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    pub id: String,
+    /// The signed payload (`DW1:...`), stored exactly as handed out.
+    pub payload: String,
+    pub key_id: String,
+    pub expires_at: Option<i64>,
+    pub ledger_entry: Vec<u8>,
+}
+
+/// A stored certificate and whether it still stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    pub id: String,
+    pub application_id: String,
+    pub payload: String,
+    pub key_id: String,
+    pub issued_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    /// A reason code, never free text.
+    pub revoke_reason: Option<String>,
+}
+
+/// Revoking a certificate, with the ledger entry that records it.
+#[derive(Debug, Clone)]
+pub struct CertificateRevocation {
+    pub certificate_id: String,
+    pub reason: String,
+    pub at: i64,
+    pub ledger_entry: Vec<u8>,
+}
+
+/// A leaf to append that records no change of its own (a read of a citizen's data).
+#[derive(Debug, Clone)]
+pub struct NewLeaf {
+    /// One of the `LEAF_*` kinds.
+    pub kind: &'static str,
+    pub application_id: Option<String>,
+    pub entry: Vec<u8>,
+    pub at: i64,
+}
+
+/// A leaf of the log as stored. `index` is its position, `None` while a multi-node store has
+/// not placed it yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLeaf {
+    pub index: Option<u64>,
+    pub kind: String,
+    pub application_id: Option<String>,
+    pub entry: Vec<u8>,
+    pub at: i64,
+}
+
+/// The log as far as it is integrated: its size and root hash (SHA-256 of the empty string for
+/// an empty log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LedgerHead {
+    pub size: u64,
+    pub root: [u8; 32],
 }
 
 /// Which applications to list. Unset parts do not filter.

@@ -16,8 +16,8 @@ use super::rows::{self, APPLICATION_COLUMNS, Db, EVENT_COLUMNS, violates};
 use super::sequencer::Sequencer;
 use super::uploads::check_owned;
 use crate::{
-    ActionCommit, Application, ApplicationFilter, Created, Event, IdempotencyKey, NewApplication,
-    StoreError, StoreResult,
+    ActionCommit, Application, ApplicationFilter, Created, Event, IdempotencyKey,
+    LEAF_APPLICATION_EVENT, LEAF_CERTIFICATE_ISSUED, NewApplication, StoreError, StoreResult,
 };
 
 /// Page size when the caller asks for none, and the most one page may hold.
@@ -100,11 +100,17 @@ async fn insert(
                                    WHERE owner = $13 AND key = $14)
                  RETURNING {APPLICATION_COLUMNS}
              ),
+             leaf AS (
+                 INSERT INTO ledger_leaves (kind, application_id, entry, at)
+                 SELECT $16, id, $17, created_at FROM app
+                 RETURNING id
+             ),
              submitted AS (
                  INSERT INTO events (application_id, version, action, from_state, to_state,
-                     actor_id, actor_kind, at)
-                 SELECT id, 1, 'submitted', NULL, state, applicant_id, 'citizen', created_at
-                 FROM app
+                     actor_id, actor_kind, at, leaf_id)
+                 SELECT app.id, 1, 'submitted', NULL, state, applicant_id, 'citizen',
+                     created_at, leaf.id
+                 FROM app, leaf
              ),
              keyed AS (
                  INSERT INTO idempotency_keys (owner, key, request_hash, application_id,
@@ -137,6 +143,8 @@ async fn insert(
                 &owner,
                 &key,
                 &hash,
+                &LEAF_APPLICATION_EVENT,
+                &new.ledger_entry,
             ],
         )
         .await?;
@@ -223,6 +231,7 @@ fn qualified(columns: &str, table: &str) -> String {
 
 pub(super) async fn apply(pool: &Pool, commit: ActionCommit) -> StoreResult<Application> {
     let client = pool.get().await.db()?;
+    let certificate = commit.certificate.as_ref();
     // One statement (one round trip, one implicit transaction): the version-checked update
     // and its event. Optimistic concurrency: it applies only at the version (and state) the
     // caller decided from, and only if every upload it names is the applicant's. A concurrent
@@ -245,11 +254,30 @@ pub(super) async fn apply(pool: &Pool, commit: ActionCommit) -> StoreResult<Appl
                                = (SELECT count(DISTINCT u) FROM unnest($12::TEXT[]) u)
                          RETURNING {APPLICATION_COLUMNS}
                      ),
+                     -- The event's leaf, then the certificate's: one INSERT, rows in order,
+                     -- so the certificate's leaf comes after the event's in the log.
+                     leaves AS (
+                         INSERT INTO ledger_leaves (kind, application_id, entry, at)
+                         SELECT l.kind, moved.id, l.entry, $5
+                         FROM moved, (VALUES (1, $14, $15::BYTEA), (2, $16, $17::BYTEA))
+                             AS l(ord, kind, entry)
+                         WHERE l.entry IS NOT NULL
+                         ORDER BY l.ord
+                         RETURNING id, kind
+                     ),
                      recorded AS (
                          INSERT INTO events (application_id, version, action, from_state,
                              to_state, actor_id, actor_kind, actor_role, actor_agency, comment,
-                             at)
-                         SELECT id, version, $7, $3, $4, $8, $9, $10, $11, $13, $5 FROM moved
+                             at, leaf_id)
+                         SELECT moved.id, version, $7, $3, $4, $8, $9, $10, $11, $13, $5,
+                             leaves.id
+                         FROM moved, leaves WHERE leaves.kind = $14
+                     ),
+                     issued AS (
+                         INSERT INTO certificates (id, application_id, payload, key_id,
+                             issued_at, expires_at)
+                         SELECT $18, moved.id, $19, $20, $5, $21 FROM moved
+                         WHERE $18::TEXT IS NOT NULL
                      )
                      SELECT {APPLICATION_COLUMNS} FROM moved"
                 ))
@@ -269,6 +297,14 @@ pub(super) async fn apply(pool: &Pool, commit: ActionCommit) -> StoreResult<Appl
                 &commit.actor.agency,
                 &commit.uploads,
                 &commit.comment,
+                &LEAF_APPLICATION_EVENT,
+                &commit.ledger_entry,
+                &LEAF_CERTIFICATE_ISSUED,
+                &certificate.map(|c| &c.ledger_entry),
+                &certificate.map(|c| &c.id),
+                &certificate.map(|c| &c.payload),
+                &certificate.map(|c| &c.key_id),
+                &certificate.and_then(|c| c.expires_at),
             ],
         )
         .await

@@ -25,6 +25,7 @@
 
 mod accounts;
 mod applications;
+mod ledger;
 mod metrics;
 mod references;
 mod rows;
@@ -43,9 +44,10 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
 use crate::{
-    ActionCommit, Application, ApplicationFilter, Created, Event, NewApplication, NewOfficer,
-    NewOtp, NewSession, NewUpload, OtpCheck, OverdueCutoff, Store, StoreError, StoreMetrics,
-    StoreResult, UploadMeta, User, UserKind,
+    ActionCommit, Application, ApplicationFilter, Certificate, CertificateRevocation, Created,
+    Event, LedgerHead, NewApplication, NewLeaf, NewOfficer, NewOtp, NewSession, NewUpload,
+    OtpCheck, OverdueCutoff, Store, StoreError, StoreMetrics, StoreResult, StoredLeaf, UploadMeta,
+    User, UserKind,
 };
 use references::KnownSeries;
 use rows::{Db, UserKey};
@@ -269,6 +271,51 @@ impl Store for PostgresStore {
 
     async fn get_upload_content(&self, id: &str) -> StoreResult<(UploadMeta, Vec<u8>)> {
         uploads::get_content(&self.pool, id).await
+    }
+
+    async fn append_leaf(&self, leaf: NewLeaf) -> StoreResult<()> {
+        let appended = ledger::append(&self.pool, &leaf).await;
+        self.written(appended)
+    }
+
+    async fn certificate_for_application(&self, application_id: &str) -> StoreResult<Certificate> {
+        ledger::find_certificate(&self.pool, true, application_id).await
+    }
+
+    async fn get_certificate(&self, id: &str) -> StoreResult<Certificate> {
+        ledger::find_certificate(&self.pool, false, id).await
+    }
+
+    async fn revoke_certificate(
+        &self,
+        revocation: CertificateRevocation,
+    ) -> StoreResult<Certificate> {
+        let revoked = ledger::revoke(&self.pool, &revocation).await;
+        self.written(revoked)
+    }
+
+    async fn ledger_head(&self) -> StoreResult<LedgerHead> {
+        // A checkpoint should cover every change committed before it was asked for.
+        self.sequencer.settle(&self.pool).await?;
+        let client = self.pool.get().await.db()?;
+        ledger::head(&client).await
+    }
+
+    async fn ledger_leaves(&self, start: u64, end: u64) -> StoreResult<Vec<StoredLeaf>> {
+        ledger::leaves(&self.pool, start, end).await
+    }
+
+    async fn ledger_nodes(&self, nodes: &[(u8, u64)]) -> StoreResult<Vec<[u8; 32]>> {
+        let client = self.pool.get().await.db()?;
+        ledger::nodes(&client, nodes).await
+    }
+
+    async fn leaves_about_applicant(
+        &self,
+        applicant_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredLeaf>> {
+        ledger::about_applicant(&self.pool, applicant_id, limit).await
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -18,10 +18,16 @@ pub(super) struct Migration {
 }
 
 /// Every migration of this build, in order. Append only: a released file is never edited.
-pub(super) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../../migrations/postgres/0001_init.sql"),
-}];
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../../migrations/postgres/0002_ledger.sql"),
+    },
+];
 
 /// The advisory lock key migrations serialise on (any constant unique to Diwan's locks;
 /// advisory locks are per database).

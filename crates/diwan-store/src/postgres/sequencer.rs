@@ -2,11 +2,14 @@
 //! writer queue on one counter row (which would serialise commits and cost PostgreSQL its
 //! group commit).
 //!
-//! The model is Trillian's sequencer. A writer inserts its events with `seq` NULL; PostgreSQL
-//! fills in `id` (an identity, drawn after the writer holds the application's row lock) and
-//! `xid` (the writer's transaction id). Later, one sequencer at a time (a transaction-scoped
-//! advisory lock, tried, never waited for) numbers pending events `MAX(seq) + 1, + 2, ...` in
-//! `id` order and commits. Readers only ever see numbered events, so the sequence has no hole:
+//! The model is Trillian's sequencer. A writer inserts its ledger leaves (one per event, and
+//! others: reads of a citizen's data, certificates) with `idx` NULL and its events with `seq`
+//! NULL; PostgreSQL fills in the leaf's `id` (an identity, drawn after the writer holds the
+//! application's row lock) and `xid` (the writer's transaction id). Later, one sequencer at a
+//! time (a transaction-scoped advisory lock, tried, never waited for) places pending leaves at
+//! `MAX(idx) + 1, + 2, ...` in `id` order, numbers the events of the placed leaves
+//! `MAX(seq) + 1, ...` in leaf order, adds the Merkle tree's nodes for the new leaves, and
+//! commits. The rules below are stated for events; they hold for leaves, which carry them. Readers only ever see numbered events, so the sequence has no hole:
 //! a writer that rolls back never had a number, and a sequencer that rolls back takes its
 //! numbers back with it.
 //!
@@ -35,39 +38,58 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use deadpool_postgres::Pool;
 
+use super::ledger;
 use super::rows::Db;
 use crate::StoreResult;
 
 /// The advisory lock key the sequencer runs under (advisory locks are per database).
 const SEQUENCER_LOCK: i64 = 0x4449_5741_4E00_0002;
 
-/// The most events one sequencer transaction numbers; more wait for the next round.
+/// How long [`Sequencer::settle`] waits for final leaves to be placed.
+const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The most leaves one sequencer transaction places; more wait for the next round.
 const BATCH: i64 = 5_000;
 
-/// Numbers every final pending event it may, in one transaction under the advisory lock.
-/// Returns how many it numbered: 0 when another sequencer holds the lock or nothing is final.
-const SEQUENCE: &str = "
+/// Places every final pending leaf it may, in one transaction under the advisory lock.
+/// Returns how many it placed: 0 when nothing is final.
+const PLACE_LEAVES: &str = "
     WITH horizon AS (
         SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin
     ),
-    -- The oldest visible event that is not final yet: nothing at or after it is numbered now.
+    -- The oldest visible leaf that is not final yet: nothing at or after it is placed now.
     held AS (
-        SELECT MIN(e.id) AS id FROM events e, horizon h
-        WHERE e.seq IS NULL AND e.xid >= h.xmin
+        SELECT MIN(l.id) AS id FROM ledger_leaves l, horizon h
+        WHERE l.idx IS NULL AND l.xid >= h.xmin
     ),
     ready AS (
-        SELECT e.id, ROW_NUMBER() OVER (ORDER BY e.id) AS n
-        FROM events e, horizon h, held
-        WHERE e.seq IS NULL AND e.xid < h.xmin AND (held.id IS NULL OR e.id < held.id)
-        ORDER BY e.id
+        SELECT l.id, ROW_NUMBER() OVER (ORDER BY l.id) AS n
+        FROM ledger_leaves l, horizon h, held
+        WHERE l.idx IS NULL AND l.xid < h.xmin AND (held.id IS NULL OR l.id < held.id)
+        ORDER BY l.id
         LIMIT $1
+    ),
+    top AS (
+        SELECT COALESCE(MAX(idx), -1) AS idx FROM ledger_leaves
+    )
+    UPDATE ledger_leaves SET idx = top.idx + ready.n
+    FROM ready, top
+    WHERE ledger_leaves.id = ready.id";
+
+/// Numbers the events whose leaves are placed, in the order of those leaves: the event
+/// sequence is the order of the event leaves in the log.
+const NUMBER_EVENTS: &str = "
+    WITH ranked AS (
+        SELECT e.id, ROW_NUMBER() OVER (ORDER BY l.idx) AS n
+        FROM events e JOIN ledger_leaves l ON l.id = e.leaf_id
+        WHERE e.seq IS NULL AND l.idx IS NOT NULL
     ),
     top AS (
         SELECT COALESCE(MAX(seq), 0) AS seq FROM events
     )
-    UPDATE events SET seq = top.seq + ready.n
-    FROM ready, top
-    WHERE events.id = ready.id";
+    UPDATE events SET seq = top.seq + ranked.n
+    FROM ranked, top
+    WHERE events.id = ranked.id";
 
 /// One node's sequencer: runs and counters, shared by every clone of its store.
 #[derive(Debug, Default)]
@@ -90,7 +112,7 @@ impl Sequencer {
         )
     }
 
-    /// Runs rounds until one numbers less than a full batch; returns the total numbered.
+    /// Runs rounds until one places less than a full batch; returns the leaves placed.
     pub(super) async fn run(&self, pool: &Pool) -> StoreResult<u64> {
         let mut total = 0;
         loop {
@@ -99,6 +121,40 @@ impl Sequencer {
             if numbered < BATCH as u64 {
                 return Ok(total);
             }
+        }
+    }
+
+    /// Runs until no final leaf is left unplaced (another node's sequencer may be the one
+    /// placing them), or for at most [`SETTLE_WAIT`]: a reader that wants the log to include
+    /// every change committed before it asked.
+    pub(super) async fn settle(&self, pool: &Pool) -> StoreResult<()> {
+        let deadline = std::time::Instant::now() + SETTLE_WAIT;
+        let mut pause = std::time::Duration::from_millis(1);
+        loop {
+            self.run(pool).await?;
+            let client = pool.get().await.db()?;
+            let waiting: bool = client
+                .query_one(
+                    &client
+                        .prepare_cached(
+                            "SELECT EXISTS (SELECT 1 FROM ledger_leaves
+                             WHERE idx IS NULL
+                               AND xid < pg_snapshot_xmin(pg_current_snapshot()))",
+                        )
+                        .await
+                        .db()?,
+                    &[],
+                )
+                .await
+                .db()?
+                .try_get(0)
+                .db()?;
+            if !waiting || std::time::Instant::now() >= deadline {
+                return Ok(());
+            }
+            drop(client);
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(50));
         }
     }
 
@@ -122,17 +178,22 @@ impl Sequencer {
             return Ok(0);
         }
         // A new statement, so a new snapshot (READ COMMITTED): it sees everything the previous
-        // lock holder committed, and MAX(seq) cannot go back.
-        let numbered = tx
-            .execute(&tx.prepare_cached(SEQUENCE).await.db()?, &[&BATCH])
+        // lock holder committed, and MAX(idx) cannot go back.
+        let placed = tx
+            .execute(&tx.prepare_cached(PLACE_LEAVES).await.db()?, &[&BATCH])
             .await
             .db()?;
+        let numbered = tx
+            .execute(&tx.prepare_cached(NUMBER_EVENTS).await.db()?, &[])
+            .await
+            .db()?;
+        ledger::integrate(&tx).await?;
         tx.commit().await.db()?;
         if numbered > 0 {
             self.batches.fetch_add(1, Ordering::Relaxed);
             self.events.fetch_add(numbered, Ordering::Relaxed);
         }
-        Ok(numbered)
+        Ok(placed)
     }
 
     /// After a write committed: make sure a background run will see it, starting one unless

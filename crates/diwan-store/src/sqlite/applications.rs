@@ -5,11 +5,12 @@
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::ledger;
 use super::rows::{self, APPLICATION_COLUMNS, Db, EVENT_COLUMNS, get_application};
 use super::uploads::check_owned;
 use crate::{
     ActionCommit, ActorKind, Application, ApplicationFilter, Created, Event, IdempotencyKey,
-    NewApplication, StoreError, StoreResult,
+    LEAF_APPLICATION_EVENT, NewApplication, NewLeaf, StoreError, StoreResult,
 };
 
 /// Page size when the caller asks for none, and the most one page may hold.
@@ -80,6 +81,15 @@ pub(super) fn create(conn: &Connection, new: NewApplication) -> StoreResult<Crea
             actor_role: None,
             actor_agency: None,
             comment: None,
+            at: new.at,
+        },
+    )?;
+    ledger::append(
+        conn,
+        &NewLeaf {
+            kind: LEAF_APPLICATION_EVENT,
+            application_id: Some(application.id.clone()),
+            entry: new.ledger_entry,
             at: new.at,
         },
     )?;
@@ -224,6 +234,18 @@ pub(super) fn apply(conn: &Connection, commit: ActionCommit) -> StoreResult<Appl
             at: commit.at,
         },
     )?;
+    ledger::append(
+        conn,
+        &NewLeaf {
+            kind: LEAF_APPLICATION_EVENT,
+            application_id: Some(commit.application_id.clone()),
+            entry: commit.ledger_entry,
+            at: commit.at,
+        },
+    )?;
+    if let Some(certificate) = &commit.certificate {
+        ledger::issue(conn, &commit.application_id, certificate, commit.at)?;
+    }
     get_application(conn, &commit.application_id)
 }
 

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod applications;
+mod ledger;
 mod metrics;
 mod readers;
 mod rows;
@@ -24,9 +25,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::{
-    ActionCommit, Application, ApplicationFilter, CommitStats, Created, Event, NewApplication,
-    NewOfficer, NewOtp, NewSession, NewUpload, OtpCheck, OverdueCutoff, PoolStats, Store,
-    StoreError, StoreMetrics, StoreResult, UploadMeta, User, UserKind,
+    ActionCommit, Application, ApplicationFilter, Certificate, CertificateRevocation, CommitStats,
+    Created, Event, LedgerHead, NewApplication, NewLeaf, NewOfficer, NewOtp, NewSession, NewUpload,
+    OtpCheck, OverdueCutoff, PoolStats, Store, StoreError, StoreMetrics, StoreResult, StoredLeaf,
+    UploadMeta, User, UserKind,
 };
 use readers::Readers;
 use rows::{Db, UserKey};
@@ -95,7 +97,7 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::Backend(format!("open task failed: {e}")))??;
         Ok(SqliteStore {
-            writer: Writer::start(write_conn, options.max_batch)?,
+            writer: Writer::start(write_conn, options.max_batch, ledger::integrate)?,
             readers: Arc::new(Readers::new(read_conns)),
             reader_count,
         })
@@ -272,6 +274,63 @@ impl Store for SqliteStore {
         let id = id.to_owned();
         self.readers
             .run(move |conn| uploads::get_content(conn, &id))
+            .await
+    }
+
+    async fn append_leaf(&self, leaf: NewLeaf) -> StoreResult<()> {
+        self.writer
+            .submit(move |conn| ledger::append(conn, &leaf))
+            .await
+    }
+
+    async fn certificate_for_application(&self, application_id: &str) -> StoreResult<Certificate> {
+        let id = application_id.to_owned();
+        self.readers
+            .run(move |conn| ledger::find_certificate(conn, true, &id))
+            .await
+    }
+
+    async fn get_certificate(&self, id: &str) -> StoreResult<Certificate> {
+        let id = id.to_owned();
+        self.readers
+            .run(move |conn| ledger::find_certificate(conn, false, &id))
+            .await
+    }
+
+    async fn revoke_certificate(
+        &self,
+        revocation: CertificateRevocation,
+    ) -> StoreResult<Certificate> {
+        self.writer
+            .submit(move |conn| ledger::revoke(conn, &revocation))
+            .await
+    }
+
+    async fn ledger_head(&self) -> StoreResult<LedgerHead> {
+        self.readers.run(ledger::head).await
+    }
+
+    async fn ledger_leaves(&self, start: u64, end: u64) -> StoreResult<Vec<StoredLeaf>> {
+        self.readers
+            .run(move |conn| ledger::leaves(conn, start, end))
+            .await
+    }
+
+    async fn ledger_nodes(&self, nodes: &[(u8, u64)]) -> StoreResult<Vec<[u8; 32]>> {
+        let nodes = nodes.to_vec();
+        self.readers
+            .run(move |conn| ledger::nodes(conn, &nodes))
+            .await
+    }
+
+    async fn leaves_about_applicant(
+        &self,
+        applicant_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredLeaf>> {
+        let id = applicant_id.to_owned();
+        self.readers
+            .run(move |conn| ledger::about_applicant(conn, &id, limit))
             .await
     }
 

@@ -20,10 +20,16 @@ pub(super) struct Migration {
 }
 
 /// Every migration of this build, in order. Append only: a released file is never edited.
-pub(super) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../../migrations/sqlite/0001_init.sql"),
-}];
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../../migrations/sqlite/0002_ledger.sql"),
+    },
+];
 
 /// How long a connection waits for a lock before failing. Only another process (a backup
 /// tool, an operator's shell) can hold the write lock, since this store has one writer.

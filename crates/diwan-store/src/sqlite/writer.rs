@@ -70,6 +70,10 @@ where
 
 type BoxedJob = Box<dyn Job>;
 
+/// Runs after a batch's jobs and before its COMMIT, in the same transaction (the ledger's
+/// node integration); an error fails the whole batch.
+pub(super) type BeforeCommit = fn(&Connection) -> StoreResult<()>;
+
 /// Counters for benchmarks: mean batch size is `jobs / batches`.
 #[derive(Debug, Default)]
 struct Stats {
@@ -86,7 +90,11 @@ pub(super) struct Writer {
 
 impl Writer {
     /// Starts the writer thread; it owns `conn` until the handle is dropped.
-    pub(super) fn start(conn: Connection, max_batch: usize) -> StoreResult<Writer> {
+    pub(super) fn start(
+        conn: Connection,
+        max_batch: usize,
+        before_commit: BeforeCommit,
+    ) -> StoreResult<Writer> {
         let max_batch = max_batch.max(1);
         // A few batches' worth of queue: enough to fill the next batch while one commits;
         // beyond that, callers wait in `send` (back-pressure) rather than piling up memory.
@@ -95,7 +103,7 @@ impl Writer {
         let thread_stats = Arc::clone(&stats);
         let thread = std::thread::Builder::new()
             .name("diwan-sqlite-writer".to_owned())
-            .spawn(move || run(conn, receiver, max_batch, &thread_stats))
+            .spawn(move || run(conn, receiver, max_batch, before_commit, &thread_stats))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer {
             jobs: Some(sender),
@@ -155,7 +163,13 @@ fn stopped() -> StoreError {
 }
 
 /// The writer thread's loop: ends when every sender is gone.
-fn run(conn: Connection, mut receiver: mpsc::Receiver<BoxedJob>, max_batch: usize, stats: &Stats) {
+fn run(
+    conn: Connection,
+    mut receiver: mpsc::Receiver<BoxedJob>,
+    max_batch: usize,
+    before_commit: BeforeCommit,
+    stats: &Stats,
+) {
     let mut batch: Vec<BoxedJob> = Vec::with_capacity(max_batch);
     while let Some(first) = receiver.blocking_recv() {
         batch.push(first);
@@ -168,13 +182,13 @@ fn run(conn: Connection, mut receiver: mpsc::Receiver<BoxedJob>, max_batch: usiz
         }
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        commit_batch(&conn, &mut batch);
+        commit_batch(&conn, &mut batch, before_commit);
     }
 }
 
 /// Runs one batch in one transaction and answers every job; leaves `batch` empty.
-fn commit_batch(conn: &Connection, batch: &mut Vec<BoxedJob>) {
-    let outcome = run_batch(conn, batch);
+fn commit_batch(conn: &Connection, batch: &mut Vec<BoxedJob>, before_commit: BeforeCommit) {
+    let outcome = run_batch(conn, batch, before_commit);
     let failure = match outcome {
         Ok(()) => None,
         Err(why) => {
@@ -191,12 +205,17 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<BoxedJob>) {
 }
 
 /// `Err` means the batch's writes are lost: nothing was committed.
-fn run_batch(conn: &Connection, batch: &mut [BoxedJob]) -> Result<(), String> {
+fn run_batch(
+    conn: &Connection,
+    batch: &mut [BoxedJob],
+    before_commit: BeforeCommit,
+) -> Result<(), String> {
     conn.execute_batch("BEGIN IMMEDIATE")
         .map_err(|e| format!("BEGIN failed: {e}"))?;
     for job in batch.iter_mut() {
         run_in_savepoint(conn, job.as_mut())?;
     }
+    before_commit(conn).map_err(|e| format!("before COMMIT: {e}"))?;
     conn.execute_batch("COMMIT")
         .map_err(|e| format!("COMMIT failed: {e}"))
 }
@@ -229,6 +248,10 @@ fn run_in_savepoint(conn: &Connection, job: &mut dyn Job) -> Result<(), String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn nothing(_: &Connection) -> StoreResult<()> {
+        Ok(())
+    }
 
     fn connection() -> Connection {
         let conn = Connection::open_in_memory().expect("open");
@@ -286,7 +309,7 @@ mod tests {
         });
         let (c, c_answer) = job(insert(3));
         let mut batch = vec![a, b, c];
-        commit_batch(&conn, &mut batch);
+        commit_batch(&conn, &mut batch, nothing);
 
         assert!(batch.is_empty());
         assert_eq!(a_answer.blocking_recv().expect("answer").expect("ok"), 1);
@@ -309,7 +332,7 @@ mod tests {
         });
         let (b, b_answer) = job(insert(2));
         let mut batch = vec![a, b];
-        commit_batch(&conn, &mut batch);
+        commit_batch(&conn, &mut batch, nothing);
         assert!(matches!(
             a_answer.blocking_recv().expect("answer"),
             Err(StoreError::Backend(_))
@@ -325,7 +348,7 @@ mod tests {
         // The same unique value again: must fail because job a's row is visible to it.
         let (b, b_answer) = job(insert(1));
         let mut batch = vec![a, b];
-        commit_batch(&conn, &mut batch);
+        commit_batch(&conn, &mut batch, nothing);
         assert!(b_answer.blocking_recv().expect("answer").is_err());
         assert_eq!(values(&conn), vec![1]);
     }
@@ -341,7 +364,7 @@ mod tests {
             Ok(())
         });
         let mut batch = vec![a, b];
-        commit_batch(&conn, &mut batch);
+        commit_batch(&conn, &mut batch, nothing);
 
         for answer in [
             a_answer.blocking_recv().expect("answer").map(|_| ()),
@@ -358,7 +381,7 @@ mod tests {
         // The connection is usable for the next batch.
         let (c, c_answer) = job(insert(7));
         let mut batch = vec![c];
-        commit_batch(&conn, &mut batch);
+        commit_batch(&conn, &mut batch, nothing);
         assert_eq!(c_answer.blocking_recv().expect("answer").expect("ok"), 7);
     }
 
@@ -375,7 +398,7 @@ mod tests {
         let stats = Stats::default();
         // Everything is queued before the loop starts, so it must take at most 2 per batch
         // (max_batch) and therefore exactly 3 batches.
-        run(connection(), receiver, 2, &stats);
+        run(connection(), receiver, 2, nothing, &stats);
         for (v, answer) in (1..=5).zip(answers) {
             assert_eq!(answer.blocking_recv().expect("answer").expect("ok"), v);
         }

@@ -42,6 +42,7 @@ pub fn application(id: &str, applicant: &User) -> NewApplication {
         uploads: Vec::new(),
         idempotency: None,
         at: T0,
+        ledger_entry: format!("submitted {id}").into_bytes(),
     }
 }
 
@@ -91,5 +92,8 @@ pub fn action(application: &Application, name: &str, to_state: &str, at: i64) ->
         new_data: None,
         uploads: Vec::new(),
         at,
+        ledger_entry: format!("{name} {} v{}", application.id, application.version + 1)
+            .into_bytes(),
+        certificate: None,
     }
 }

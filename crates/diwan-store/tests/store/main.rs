@@ -44,6 +44,10 @@ macro_rules! suite_tests {
             concurrency::failing_writes_fail_alone_in_a_burst,
             concurrency::concurrent_retries_with_one_key_create_one_application,
             concurrency::concurrent_actions_on_one_application_let_one_win,
+            ledger::every_change_has_its_leaf_in_order,
+            ledger::proofs_come_from_stored_nodes,
+            ledger::a_certificate_is_revoked_once_with_its_leaf,
+            ledger::a_citizen_sees_only_leaves_about_their_applications,
         }
     };
     ($($module:ident :: $name:ident),* $(,)?) => {
@@ -78,6 +82,7 @@ fn every_suite_function_runs_on_every_backend() {
         ("actions", include_str!("suite/actions.rs")),
         ("applications", include_str!("suite/applications.rs")),
         ("concurrency", include_str!("suite/concurrency.rs")),
+        ("ledger", include_str!("suite/ledger.rs")),
         ("listing", include_str!("suite/listing.rs")),
     ];
     let mut missing = Vec::new();

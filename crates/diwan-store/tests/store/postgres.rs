@@ -368,9 +368,15 @@ async fn an_event_is_never_numbered_before_one_that_committed_ahead_of_it() {
         .await
         .expect("a");
     b.batch_execute(
-        "INSERT INTO events (application_id, version, action, from_state, to_state, actor_id,
-             actor_kind, at)
-         VALUES ('app-1', 3, 'late', 'under_review', 'under_review', 'officer-1', 'officer', 0);
+        "WITH leaf AS (
+             INSERT INTO ledger_leaves (kind, application_id, entry, at)
+             VALUES ('application_event', 'app-1', 'late', 0) RETURNING id
+         )
+         INSERT INTO events (application_id, version, action, from_state, to_state, actor_id,
+             actor_kind, at, leaf_id)
+         SELECT 'app-1', 3, 'late', 'under_review', 'under_review', 'officer-1', 'officer', 0,
+             leaf.id
+         FROM leaf;
          COMMIT;",
     )
     .await
@@ -413,7 +419,7 @@ async fn nodes_starting_together_migrate_once() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(recorded, [1]);
+    assert_eq!(recorded, [1, 2]);
 }
 
 /// A database a newer build has migrated is refused rather than misread; data survives a

@@ -5,4 +5,5 @@ pub mod accounts;
 pub mod actions;
 pub mod applications;
 pub mod concurrency;
+pub mod ledger;
 pub mod listing;
