@@ -47,7 +47,7 @@ fn a_broken_catalogue_lists_every_problem_and_fails() {
         broken-catalog/services/passport.toml:11: fee amount must be a non-negative whole number or a decimal string with at most two decimals, like "8.85" [invalid_amount]
         broken-catalog/services/passport.toml:16: field `height` has unknown type `integer`; known types: text, textarea, number, date, choice, boolean, email, phone, national_id, file [unknown_field_type]
         broken-catalog/services/passport.toml:20: choice field `office` has no options [choice_without_options]
-        broken-catalog/services/permit.toml:7: unknown field `colour`, expected one of `id`, `version`, `agency`, `category`, `reference_prefix`, `name`, `description`, `processing_time`, `fee`, `fields`, `documents`, `workflow`, `certificate` [syntax]
+        broken-catalog/services/permit.toml:7: unknown field `colour`, expected one of `id`, `version`, `agency`, `category`, `reference_prefix`, `name`, `description`, `keywords`, `processing_time`, `fee`, `fields`, `documents`, `workflow`, `certificate` [syntax]
         broken-catalog/services/visa.toml:8: workflow `express` is neither inline nor in workflows/express.toml [unknown_workflow]
         broken-catalog/services/visa.toml:13: certificate claim `holder_name` is not a field of this service [unknown_field]
         broken-catalog/workflows/review.toml:4: role `auditor` is declared but no action uses it [unused_role]

@@ -12,10 +12,10 @@ use serde::de::DeserializeOwned;
 use super::check_field::compile_field;
 use super::check_workflow::compile_workflow;
 use super::model::{
-    Agency, Catalog, Certificate, Document, Fee, FieldType, ServiceDefinition, Workflow,
+    Agency, Catalog, Certificate, Document, Fee, FieldType, Keywords, ServiceDefinition, Workflow,
 };
 use super::problem::{Problem, Reporter};
-use super::raw::{RawAgencies, RawService, RawWorkflow};
+use super::raw::{RawAgencies, RawKeywords, RawService, RawWorkflow};
 
 /// What a file in a catalogue folder holds, decided by where it sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,6 +275,11 @@ fn compile_service_body(
     if let Some(p) = &raw.processing_time {
         r.check_text(p, "processing_time");
     }
+    let keywords = raw
+        .keywords
+        .as_ref()
+        .map(|k| check_keywords(r, k.get_ref()))
+        .unwrap_or_default();
 
     let fee = raw.fee.get_ref();
     let amount_minor = match parse_amount(fee.amount.get_ref()) {
@@ -440,6 +445,7 @@ fn compile_service_body(
         reference_prefix: raw.reference_prefix.into_inner(),
         name: raw.name.into_inner(),
         description: raw.description.into_inner(),
+        keywords,
         processing_time: raw.processing_time.map(|p| p.into_inner()),
         fee: Fee {
             amount_minor,
@@ -452,6 +458,56 @@ fn compile_service_body(
         workflow,
         certificate,
     })
+}
+
+/// Longest keyword: a word or a short phrase, not a description.
+const KEYWORD_MAX_CHARS: usize = 80;
+
+/// Search keywords: each a non-empty short phrase in the script of its list, none twice.
+fn check_keywords(r: &mut Reporter<'_>, raw: &RawKeywords) -> Keywords {
+    let is_arabic = |c: char| matches!(c, '\u{0621}'..='\u{064A}' | '\u{0671}'..='\u{06D3}');
+    let mut check = |list: &[toml::Spanned<String>], arabic: bool| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for k in list {
+            let word = k.get_ref().trim();
+            let problem = if word.is_empty() {
+                Some(("empty_keyword", "a keyword is empty".to_string()))
+            } else if word.chars().count() > KEYWORD_MAX_CHARS {
+                Some((
+                    "keyword_too_long",
+                    format!(
+                        "keyword `{word}` is longer than {KEYWORD_MAX_CHARS} characters; keywords are words or short phrases"
+                    ),
+                ))
+            } else if arabic && !word.chars().any(is_arabic) {
+                Some((
+                    "keyword_not_arabic",
+                    format!("Arabic keyword `{word}` contains no Arabic letters"),
+                ))
+            } else if !arabic && word.chars().any(is_arabic) {
+                Some((
+                    "keyword_not_english",
+                    format!("English keyword `{word}` contains Arabic letters; put it in `ar`"),
+                ))
+            } else if out.iter().any(|o| o.to_lowercase() == word.to_lowercase()) {
+                Some((
+                    "duplicate_keyword",
+                    format!("keyword `{word}` is listed twice"),
+                ))
+            } else {
+                None
+            };
+            match problem {
+                Some((code, message)) => r.at(k.span(), code, message),
+                None => out.push(word.to_string()),
+            }
+        }
+        out
+    };
+    Keywords {
+        ar: check(&raw.ar, true),
+        en: check(&raw.en, false),
+    }
 }
 
 /// Money in minor units from a TOML integer (whole units) or a decimal string.

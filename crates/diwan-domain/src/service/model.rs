@@ -43,6 +43,8 @@ pub struct ServiceDefinition {
     pub reference_prefix: String,
     pub name: Text,
     pub description: Text,
+    /// Words people use for the service besides its name, for search.
+    pub keywords: Keywords,
     pub processing_time: Option<Text>,
     pub fee: Fee,
     pub fields: Vec<Field>,
@@ -55,6 +57,15 @@ impl ServiceDefinition {
     pub fn field(&self, id: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.id == id)
     }
+}
+
+/// What people call a service when they do not know its official name: colloquial words
+/// ("فيش" for the criminal record certificate), synonyms, abbreviations. Unlike [`Text`] the
+/// two lists are independent, not translations of each other, and either may be empty.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Keywords {
+    pub ar: Vec<String>,
+    pub en: Vec<String>,
 }
 
 /// A fee in the currency's minor units (piastres for EGP), so no amount is ever a float.

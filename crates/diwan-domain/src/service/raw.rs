@@ -31,6 +31,9 @@ pub struct RawService<W> {
     pub reference_prefix: Spanned<String>,
     pub name: Spanned<Text>,
     pub description: Spanned<Text>,
+    /// Words people use for the service besides its name; used only by search.
+    #[serde(default)]
+    pub keywords: Option<Spanned<RawKeywords>>,
     #[serde(default)]
     pub processing_time: Option<Spanned<Text>>,
     pub fee: Spanned<RawFee>,
@@ -42,6 +45,16 @@ pub struct RawService<W> {
     pub workflow: Spanned<W>,
     #[serde(default)]
     pub certificate: Option<Spanned<RawCertificate>>,
+}
+
+/// `keywords = { ar = [...], en = [...] }`: either list may be left out.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKeywords {
+    #[serde(default)]
+    pub ar: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub en: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -571,7 +571,7 @@ fee = { amount = 0, currency = "EGP" }
         ],
         expect![[r#"
             services/lab.toml:14: unknown field `maxlength`, expected one of `id`, `type`, `required`, `label`, `help`, `min_length`, `max_length`, `pattern`, `pattern_message`, `min`, `max`, `integer`, `options`, `accept`, `max_size_kb` [syntax]
-            services/lab2.toml:5: unknown field `colour`, expected one of `id`, `version`, `agency`, `category`, `reference_prefix`, `name`, `description`, `processing_time`, `fee`, `fields`, `documents`, `workflow`, `certificate` [syntax]
+            services/lab2.toml:5: unknown field `colour`, expected one of `id`, `version`, `agency`, `category`, `reference_prefix`, `name`, `description`, `keywords`, `processing_time`, `fee`, `fields`, `documents`, `workflow`, `certificate` [syntax]
         "#]],
     );
 }

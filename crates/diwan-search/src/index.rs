@@ -1,0 +1,388 @@
+//! The index and its ranking: BM25F over a handful of weighted fields, with each query word
+//! expanded to the index words it may mean (itself, its Arabizi reading, near spellings).
+//!
+//! Hand-written rather than a search engine crate: a catalogue holds tens to a few thousand
+//! services, fits in memory many times over, and is rebuilt in milliseconds at start-up, so a
+//! hash map of postings is all the machinery needed, and Arabic handling stays ours.
+
+use std::collections::HashMap;
+
+use crate::analyse::{QueryWord, Steps, index_terms, query_words};
+use crate::arabizi;
+use crate::fuzzy::FuzzyVocab;
+
+/// What the index knows of one service. Everything but `id` and the names is text to search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchDoc {
+    pub id: String,
+    pub name_ar: String,
+    pub name_en: String,
+    /// The words people use for the service: colloquial names, synonyms, abbreviations.
+    pub keywords: Vec<String>,
+    pub description: Vec<String>,
+    /// Lower-weight text: required documents, the certificate's title, the agency's name.
+    pub related: Vec<String>,
+}
+
+/// An index term a query word was read as (see [`SearchIndex::explain`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub term: String,
+    /// How sure the reading is: 1 for the word itself, less for Arabizi, typos, affixes.
+    pub sim: f32,
+    /// How rare the term is among services.
+    pub idf: f32,
+}
+
+/// One ranked service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit<'a> {
+    pub service_id: &'a str,
+    pub name_ar: &'a str,
+    pub name_en: &'a str,
+    /// The BM25F score: comparable between services of one query, not between queries.
+    pub score: f32,
+}
+
+/// The answer to a query: the best services, best first, and whether the first is a match
+/// Diwan stands behind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResults<'a> {
+    pub hits: Vec<Hit<'a>>,
+    pub confident: bool,
+}
+
+/// Field weights: a word in a service's name or in the words people use for it says more than
+/// one in its description, and far more than one in its list of documents.
+const NAME: f32 = 3.0;
+const KEYWORDS: f32 = 2.5;
+const DESCRIPTION: f32 = 1.0;
+const RELATED: f32 = 0.4;
+/// BM25 saturation and length normalisation.
+const K1: f32 = 1.2;
+const B: f32 = 0.5;
+
+/// How much a word's Arabizi reading counts next to an exact match: the consonant key merges
+/// letters, so a key match is less certain.
+const ARABIZI_SURE: f32 = 0.9;
+const ARABIZI_MAYBE: f32 = 0.6;
+/// A word read without a glued-on و/ب/ل/ف/ك.
+const CLITIC: f32 = 0.85;
+/// When Diwan stands behind its first answer. Both must hold:
+/// - the service explains enough of the query: the share of the query words' weight that it
+///   matches (see `coverage`). Questions about the weather or a football match that happen to
+///   share a word with a service fall below it;
+/// - the score is high enough in absolute terms, counted in "rare words": the weight of one
+///   word found in a single service, so the bar keeps its meaning as a catalogue grows.
+const CONFIDENT_COVERAGE: f32 = 0.28;
+const CONFIDENT_RARE_WORDS: f32 = 1.6;
+
+#[derive(Debug)]
+struct Service {
+    id: String,
+    name_ar: String,
+    name_en: String,
+}
+
+/// A searchable catalogue. Build once, query from many threads (`Sync`, read-only).
+#[derive(Debug)]
+pub struct SearchIndex {
+    services: Vec<Service>,
+    term_ids: HashMap<String, u32>,
+    /// Per term: (service, BM25F pseudo-frequency), services ascending.
+    postings: Vec<Vec<(u32, f32)>>,
+    idf: Vec<f32>,
+    /// Consonant key → the Arabic terms that have it.
+    keys: HashMap<String, Vec<u32>>,
+    fuzzy: FuzzyVocab,
+    /// The weight of a word found in one service only: the most a word can weigh.
+    rare_word: f32,
+    steps: Steps,
+}
+
+impl SearchIndex {
+    /// Indexes `docs` with every step of the pipeline.
+    pub fn new(docs: &[SearchDoc]) -> SearchIndex {
+        SearchIndex::with_steps(docs, Steps::ALL)
+    }
+
+    /// Indexes `docs` with only some steps, to measure what each is worth.
+    pub fn with_steps(docs: &[SearchDoc], steps: Steps) -> SearchIndex {
+        let mut term_ids: HashMap<String, u32> = HashMap::new();
+        let mut terms: Vec<String> = Vec::new();
+        // Per service, per field: the term ids of its text.
+        let fields_of = |doc: &SearchDoc| -> [(f32, Vec<String>); 4] {
+            let many = |texts: &[String]| -> Vec<String> {
+                texts.iter().flat_map(|t| index_terms(t, steps)).collect()
+            };
+            let name = format!("{} {}", doc.name_ar, doc.name_en);
+            [
+                (NAME, index_terms(&name, steps)),
+                (
+                    KEYWORDS,
+                    if steps.keywords {
+                        many(&doc.keywords)
+                    } else {
+                        Vec::new()
+                    },
+                ),
+                (DESCRIPTION, many(&doc.description)),
+                (RELATED, many(&doc.related)),
+            ]
+        };
+        let analysed: Vec<[(f32, Vec<String>); 4]> = docs.iter().map(fields_of).collect();
+        let mut average = [0f32; 4];
+        for fields in &analysed {
+            for (slot, (_, words)) in average.iter_mut().zip(fields) {
+                *slot += words.len() as f32;
+            }
+        }
+        for slot in &mut average {
+            *slot = (*slot / docs.len().max(1) as f32).max(1.0);
+        }
+        let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
+        for (doc, fields) in analysed.iter().enumerate() {
+            let mut weights: HashMap<u32, f32> = HashMap::new();
+            for ((weight, words), avg) in fields.iter().zip(average) {
+                let norm = 1.0 - B + B * words.len() as f32 / avg;
+                for w in words {
+                    let id = *term_ids.entry(w.clone()).or_insert_with(|| {
+                        terms.push(w.clone());
+                        postings.push(Vec::new());
+                        (terms.len() - 1) as u32
+                    });
+                    *weights.entry(id).or_default() += weight / norm;
+                }
+            }
+            for (term, tf) in weights {
+                if let Some(list) = postings.get_mut(term as usize) {
+                    list.push((doc as u32, tf));
+                }
+            }
+        }
+        let n = docs.len() as f32;
+        let idf = postings
+            .iter()
+            .map(|p| {
+                let df = p.len() as f32;
+                (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+            })
+            .collect();
+        let mut keys: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut fuzzy = FuzzyVocab::default();
+        for (id, term) in terms.iter().enumerate() {
+            fuzzy.push(term);
+            if term.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)) {
+                let key = arabizi::arabic_key(term);
+                if key.chars().count() >= 2 {
+                    keys.entry(key).or_default().push(id as u32);
+                }
+            }
+        }
+        SearchIndex {
+            services: docs
+                .iter()
+                .map(|d| Service {
+                    id: d.id.clone(),
+                    name_ar: d.name_ar.clone(),
+                    name_en: d.name_en.clone(),
+                })
+                .collect(),
+            term_ids,
+            postings,
+            idf,
+            keys,
+            fuzzy,
+            rare_word: (1.0 + (n - 0.5) / 1.5).ln(),
+            steps,
+        }
+    }
+
+    /// How many services are indexed.
+    pub fn len(&self) -> usize {
+        self.services.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.services.is_empty()
+    }
+
+    /// The index terms a query word may mean, each with how sure that reading is.
+    fn expand(&self, word: &QueryWord) -> Vec<(u32, f32)> {
+        let mut out: Vec<(u32, f32)> = Vec::new();
+        let mut add = |term: u32, sim: f32| match out.iter_mut().find(|(t, _)| *t == term) {
+            Some(slot) => slot.1 = slot.1.max(sim),
+            None => out.push((term, sim)),
+        };
+        let spelled = match word {
+            QueryWord::Arabic(w, _) => w,
+            QueryWord::Latin { english, .. } => english,
+        };
+        // "لابني" may be ل + ابني: the second reading, a little less sure.
+        if let QueryWord::Arabic(_, Some(bare)) = word
+            && let Some(term) = self.term_ids.get(bare.as_str())
+        {
+            add(*term, CLITIC);
+        }
+        let exact = self.term_ids.get(spelled.as_str()).copied();
+        if let QueryWord::Latin {
+            arabizi,
+            surely_arabizi,
+            ..
+        } = word
+        {
+            // An English word of the index is English; otherwise the word may be Arabizi.
+            if exact.is_none() || *surely_arabizi {
+                let sure = *surely_arabizi;
+                let sim = if sure { ARABIZI_SURE } else { ARABIZI_MAYBE };
+                for (i, key) in arabizi.iter().enumerate() {
+                    // Two consonants match too much to trust on a word that may be English.
+                    if !sure && key.chars().count() < 3 {
+                        continue;
+                    }
+                    // The second key guesses that a `2` was a dropped hamza: less likely.
+                    let sim = if i == 0 { sim } else { sim * 0.8 };
+                    for term in self.keys.get(key).map(Vec::as_slice).unwrap_or_default() {
+                        add(*term, sim);
+                    }
+                }
+            }
+        }
+        if let Some(term) = exact {
+            add(term, 1.0);
+        }
+        if self.steps.fuzzy {
+            for (term, sim) in self.fuzzy.similar(spelled) {
+                add(term, sim);
+            }
+        }
+        out
+    }
+
+    /// The share of a query's information that service `doc` explains: per word, the weight
+    /// of its best reading found in the service, over the weight of its best reading anywhere
+    /// (or of an unknown word).
+    fn coverage(&self, doc: u32, readings: &[(Vec<(u32, f32)>, f32)]) -> f32 {
+        let mut explained = 0f32;
+        let mut total = 0f32;
+        for (word_readings, word_max) in readings {
+            total += word_max;
+            let mut best = 0f32;
+            for &(term, sim) in word_readings {
+                let holds = self
+                    .postings
+                    .get(term as usize)
+                    .is_some_and(|p| p.binary_search_by_key(&doc, |(d, _)| *d).is_ok());
+                if holds {
+                    let idf = self.idf.get(term as usize).copied().unwrap_or(0.0);
+                    best = best.max(idf * sim);
+                }
+            }
+            explained += best;
+        }
+        if total > 0.0 { explained / total } else { 0.0 }
+    }
+
+    /// How each word of `query` was read: the index terms it matched and how surely. For
+    /// looking into a ranking, not for serving.
+    pub fn explain(&self, query: &str) -> Vec<(QueryWord, Vec<Reading>)> {
+        let mut names: Vec<&str> = vec![""; self.idf.len()];
+        for (term, id) in &self.term_ids {
+            if let Some(slot) = names.get_mut(*id as usize) {
+                *slot = term;
+            }
+        }
+        query_words(query, self.steps)
+            .into_iter()
+            .map(|w| {
+                let readings = self
+                    .expand(&w)
+                    .into_iter()
+                    .map(|(t, sim)| {
+                        let name = names.get(t as usize).copied().unwrap_or_default();
+                        let idf = self.idf.get(t as usize).copied().unwrap_or_default();
+                        Reading {
+                            term: name.to_string(),
+                            sim,
+                            idf,
+                        }
+                    })
+                    .collect();
+                (w, readings)
+            })
+            .collect()
+    }
+
+    /// The best `limit` services for `query`, and whether the first is a confident match.
+    pub fn search(&self, query: &str, limit: usize) -> SearchResults<'_> {
+        let words = query_words(query, self.steps);
+        let mut scores = vec![0f32; self.services.len()];
+        let mut best_for_word = vec![0f32; self.services.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        // Each word's readings and the weight of its best one, for `coverage`. A word the
+        // index does not know still weighs half a rare word: a question about football that
+        // shares one word with a service is mostly not about the service.
+        let unknown_word = 0.5 * self.rare_word;
+        let mut all_readings: Vec<(Vec<(u32, f32)>, f32)> = Vec::with_capacity(words.len());
+        for word in &words {
+            let readings = self.expand(word);
+            let mut word_max = 0f32;
+            for &(term, sim) in &readings {
+                let idf = self.idf.get(term as usize).copied().unwrap_or(0.0);
+                word_max = word_max.max(idf * sim);
+                for (doc, tf) in self
+                    .postings
+                    .get(term as usize)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    let s = sim * idf * tf * (K1 + 1.0) / (tf + K1);
+                    if let Some(slot) = best_for_word.get_mut(*doc as usize) {
+                        if *slot == 0.0 {
+                            touched.push(*doc);
+                        }
+                        *slot = slot.max(s);
+                    }
+                }
+            }
+            all_readings.push((readings, word_max.max(unknown_word)));
+            // A word counts once per service, through its best reading.
+            for doc in touched.drain(..) {
+                if let (Some(total), Some(best)) = (
+                    scores.get_mut(doc as usize),
+                    best_for_word.get_mut(doc as usize),
+                ) {
+                    *total += *best;
+                    *best = 0.0;
+                }
+            }
+        }
+        let mut ranked: Vec<(usize, f32)> = scores
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s > 0.0)
+            .map(|(i, s)| (i, *s))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit);
+        let confident = ranked.first().is_some_and(|(doc, top)| {
+            *top >= CONFIDENT_RARE_WORDS * self.rare_word
+                && self.coverage(*doc as u32, &all_readings) >= CONFIDENT_COVERAGE
+        });
+        SearchResults {
+            hits: ranked
+                .into_iter()
+                .filter_map(|(i, score)| {
+                    let s = self.services.get(i)?;
+                    Some(Hit {
+                        service_id: &s.id,
+                        name_ar: &s.name_ar,
+                        name_en: &s.name_en,
+                        score,
+                    })
+                })
+                .collect(),
+            confident,
+        }
+    }
+}
