@@ -93,8 +93,11 @@ impl Config {
             figment = figment.merge(Toml::file(file));
         }
         figment
-            // DIWAN_TEST_DATABASE_URL belongs to the test suites, not to a node.
-            .merge(Env::prefixed("DIWAN_").ignore(&["test_database_url"]))
+            // DIWAN_TEST_* variables belong to the test suites, not to a node.
+            .merge(
+                Env::prefixed("DIWAN_")
+                    .filter(|key| !key.as_str().to_ascii_lowercase().starts_with("test_")),
+            )
             .extract()
             .context("invalid configuration")
     }
@@ -186,6 +189,7 @@ mod tests {
     fn the_test_suites_variable_is_not_configuration() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("DIWAN_TEST_DATABASE_URL", "postgres://x@127.0.0.1/y");
+            jail.set_env("DIWAN_TEST_REQUIRE_PDFTOTEXT", "1");
             jail.set_env("DIWAN_LISTEN", "127.0.0.1:9");
             let config = Config::load(None).expect("loads");
             assert_eq!(config.listen, "127.0.0.1:9");
