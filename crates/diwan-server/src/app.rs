@@ -17,7 +17,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
-use crate::routes::{applications, auth, documents, health, services, uploads};
+use crate::routes::{
+    applications, auth, certificates, documents, health, ledger, me, search, services, uploads,
+};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -25,7 +27,7 @@ use crate::state::AppState;
     info(title = "Diwan API", description = "Government services online: catalogue, sign-in, applications and officer workflows. Every error is application/problem+json (RFC 9457) with a stable `code` and messages in Arabic and English."),
     servers((url = "/api/v1")),
     modifiers(&BearerAuth),
-    tags((name = "catalogue"), (name = "sign-in"), (name = "applications"), (name = "operations"))
+    tags((name = "catalogue"), (name = "sign-in"), (name = "applications"), (name = "certificates"), (name = "ledger"), (name = "operations"))
 )]
 struct ApiDoc;
 
@@ -48,6 +50,7 @@ fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(services::list_services))
         .routes(routes!(services::get_service))
+        .routes(routes!(search::search))
         .routes(routes!(auth::citizen_otp))
         .routes(routes!(auth::citizen_verify))
         .routes(routes!(auth::officer_login))
@@ -58,6 +61,17 @@ fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(applications::act))
         .routes(routes!(applications::events))
         .routes(routes!(documents::get_document))
+        .routes(routes!(certificates::get_certificate))
+        .routes(routes!(certificates::certificate_pdf))
+        .routes(routes!(certificates::certificate_png))
+        .routes(routes!(certificates::revoke))
+        .routes(routes!(certificates::verify))
+        .routes(routes!(me::access_log))
+        .routes(routes!(ledger::checkpoint))
+        .routes(routes!(ledger::vkey))
+        .routes(routes!(ledger::entries))
+        .routes(routes!(ledger::inclusion))
+        .routes(routes!(ledger::consistency))
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(
             OpenApiRouter::new()
@@ -69,6 +83,7 @@ fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     // with `/` and is appended to the server URL without resolving `..`.)
     let (_, health_doc) = OpenApiRouter::<AppState>::new()
         .routes(routes!(health::healthz))
+        .routes(routes!(certificates::keys))
         .split_for_parts();
     for (path, mut item) in health_doc.paths.paths {
         item.servers = Some(vec![utoipa::openapi::server::Server::new("/")]);
@@ -88,6 +103,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(health::healthz))
+        .route("/.well-known/diwan/keys", get(certificates::keys))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))

@@ -39,6 +39,28 @@ impl Caller {
         }
     }
 
+    /// The caller as the ledger records them, acting in `role` (an officer's roles joined
+    /// when no single one applies, as for a read).
+    pub fn logged<'a>(&'a self, role: Option<&'a str>) -> crate::trust::LoggedActor<'a> {
+        let citizen = self.is_citizen();
+        crate::trust::LoggedActor {
+            kind: if citizen {
+                diwan_ledger::ActorKind::Citizen
+            } else {
+                diwan_ledger::ActorKind::Officer
+            },
+            role: if citizen { None } else { role },
+            agency: self.user.agency.as_deref(),
+            // A citizen is known to the log by a keyed hash of the national ID (the same
+            // across accounts), anyone else by a keyed hash of the account id.
+            identifier: match (citizen, self.user.national_id.as_deref()) {
+                (true, Some(national_id)) => national_id,
+                _ => &self.user.id,
+            },
+            account_id: &self.user.id,
+        }
+    }
+
     pub fn require_citizen(&self) -> Result<(), ApiError> {
         if self.is_citizen() {
             Ok(())

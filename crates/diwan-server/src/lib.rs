@@ -10,6 +10,7 @@
 pub mod app;
 pub mod auth;
 pub mod catalog_files;
+pub mod certificates;
 pub mod crypto;
 pub mod error;
 pub mod extract;
@@ -18,6 +19,7 @@ pub mod routes;
 pub mod sms;
 pub mod startup;
 pub mod state;
+pub mod trust;
 
 pub use app::router;
 pub use state::{AppState, Clock, ServerSettings, SystemClock};

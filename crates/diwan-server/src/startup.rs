@@ -14,6 +14,7 @@ use crate::crypto;
 use crate::metrics::Metrics;
 use crate::sms::FileOutbox;
 use crate::state::{AppState, Clock, ServerSettings, SystemClock};
+use crate::trust::{DEFAULT_LEDGER_ORIGIN, Trust};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -110,6 +111,7 @@ pub async fn build_state_with_clock(
         Some(s) => s.clone(),
         None => load_or_create_secret(&options.data_dir.join("secret.key"))?,
     };
+    let trust = Trust::new(&secret, DEFAULT_LEDGER_ORIGIN, "Diwan").map_err(StartupError::Other)?;
     let mut settings = ServerSettings::with_secret(secret);
     settings.otp_ttl_secs = options.otp_ttl_secs;
     settings.self_enrolment = options.self_enrolment || options.demo;
@@ -118,12 +120,14 @@ pub async fn build_state_with_clock(
     let sms = FileOutbox::new(options.data_dir.join("outbox").join("sms.jsonl"))?;
     let state = AppState {
         store,
+        search: Arc::new(diwan_search::index_catalog(&catalog)),
         catalog: Arc::new(catalog),
         country: Arc::new(country),
         sms: Arc::new(sms),
         clock,
         settings: Arc::new(settings),
         login_limiter: Arc::new(LoginLimiter::default()),
+        trust: Arc::new(trust),
         metrics: Arc::new(Metrics::new()),
     };
     if options.demo {

@@ -80,11 +80,15 @@ impl ServerSettings {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub catalog: Arc<Catalog>,
+    /// The catalogue's search index, built once at start-up.
+    pub search: Arc<diwan_search::SearchIndex>,
     pub country: Arc<CountryRules>,
     pub sms: Arc<dyn SmsChannel>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<ServerSettings>,
     pub login_limiter: Arc<crate::auth::LoginLimiter>,
+    /// Keys for the ledger and certificates, derived from the deployment secret.
+    pub trust: Arc<crate::trust::Trust>,
     /// This node's request metrics (recording starts when the metrics listener is served).
     pub metrics: Arc<crate::metrics::Metrics>,
 }

@@ -14,7 +14,7 @@ use diwan_domain::service::ServiceDefinition;
 use diwan_domain::workflow::{ApplicationView, WorkflowError, available_actions, decide};
 use diwan_store::{
     ActionCommit, ActorKind, Application, ApplicationFilter, Event, EventActor, IdempotencyKey,
-    NewApplication, StoreError, UserKind,
+    LEAF_DATA_ACCESS, NewApplication, NewLeaf, StoreError, UserKind,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -24,6 +24,7 @@ use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
+use crate::trust::LoggedEvent;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -182,11 +183,41 @@ fn dto(state: &AppState, app: &Application, caller: &Caller) -> ApplicationDto {
     }
 }
 
-/// Loads an application the caller may see, or `404`.
+/// Why a caller loads an application: the purpose code a read is logged under.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Purpose<'a> {
+    /// The application page.
+    View,
+    /// Its history.
+    History,
+    /// One of its documents (the field id).
+    Document(&'a str),
+    /// Its certificate.
+    Certificate,
+    /// Deciding an action: the action's own event records it, so no read is logged.
+    Act,
+}
+
+impl Purpose<'_> {
+    fn code(&self) -> Option<String> {
+        match self {
+            Purpose::View => Some("view_application".to_owned()),
+            Purpose::History => Some("view_history".to_owned()),
+            Purpose::Document(field) => Some(format!("view_document:{field}")),
+            Purpose::Certificate => Some("view_certificate".to_owned()),
+            Purpose::Act => None,
+        }
+    }
+}
+
+/// Loads an application the caller may see, or `404`. The one door to an application's
+/// data: a read by anyone but the applicant is recorded in the ledger here, durably, before
+/// the data is returned, so no handler can forget it and no read goes unrecorded.
 pub(crate) async fn load_visible(
     state: &AppState,
     caller: &Caller,
     id: &str,
+    purpose: Purpose<'_>,
 ) -> ApiResult<Application> {
     if id.len() > 64 {
         return Err(ApiError::not_found());
@@ -196,11 +227,29 @@ pub(crate) async fn load_visible(
         UserKind::Citizen => app.applicant_id == caller.user.id,
         UserKind::Officer => caller.user.agency.as_deref() == Some(app.agency.as_str()),
     };
-    if visible {
-        Ok(app)
-    } else {
-        Err(ApiError::not_found())
+    if !visible {
+        return Err(ApiError::not_found());
     }
+    if app.applicant_id != caller.user.id
+        && let Some(code) = purpose.code()
+    {
+        let roles = caller.user.roles.join(",");
+        let now = state.now_ms();
+        let entry = state
+            .trust
+            .access_entry(&app.id, &caller.logged(Some(&roles)), &code, now)
+            .map_err(ApiError::internal)?;
+        state
+            .store
+            .append_leaf(NewLeaf {
+                kind: LEAF_DATA_ACCESS,
+                application_id: Some(app.id.clone()),
+                entry,
+                at: now,
+            })
+            .await?;
+    }
+    Ok(app)
 }
 
 /// Validates form data and the uploads it names (they must be the applicant's, of an
@@ -326,10 +375,28 @@ pub async fn create(
     let year = time::OffsetDateTime::from_unix_timestamp(now / 1000)
         .map(|t| t.year())
         .unwrap_or(1970);
+    let id = uuid::Uuid::now_v7().to_string();
+    let ledger_entry = state
+        .trust
+        .event_entry(
+            &LoggedEvent {
+                application_id: &id,
+                service_id: &service.id,
+                service_version: service.version,
+                version: 1,
+                action: "submitted",
+                from: None,
+                to: &service.workflow.initial,
+                at: now,
+            },
+            &caller.logged(None),
+        )
+        .map_err(ApiError::internal)?;
     let created = state
         .store
         .create_application(NewApplication {
-            id: uuid::Uuid::now_v7().to_string(),
+            id,
+            ledger_entry,
             reference_prefix: service.reference_prefix.clone(),
             year,
             service_id: service.id.clone(),
@@ -392,7 +459,7 @@ pub async fn get_one(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ApplicationDto>> {
-    let app = load_visible(&state, &caller, &id).await?;
+    let app = load_visible(&state, &caller, &id, Purpose::View).await?;
     Ok(Json(dto(&state, &app, &caller)))
 }
 
@@ -468,7 +535,7 @@ pub async fn act(
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ActionRequest>,
 ) -> ApiResult<Json<ApplicationDto>> {
-    let app = load_visible(&state, &caller, &id).await?;
+    let app = load_visible(&state, &caller, &id, Purpose::Act).await?;
     let service = state
         .catalog
         .service(&app.service_id)
@@ -534,9 +601,30 @@ pub async fn act(
         }
         None => (None, Vec::new()),
     };
+    let now = state.now_ms();
+    let ledger_entry = state
+        .trust
+        .event_entry(
+            &LoggedEvent {
+                application_id: &app.id,
+                service_id: &app.service_id,
+                service_version: app.service_version,
+                version: app.version + 1,
+                action: &decision.action,
+                from: Some(&decision.from),
+                to: &decision.to,
+                at: now,
+            },
+            &caller.logged(Some(&decision.role)),
+        )
+        .map_err(ApiError::internal)?;
+    let certificate =
+        crate::certificates::issue_on(&state, &service, &app, &decision.to, now).await?;
     let updated = state
         .store
         .apply_action(ActionCommit {
+            ledger_entry,
+            certificate,
             application_id: app.id.clone(),
             expected_version: req.expected_version,
             action: decision.action,
@@ -555,7 +643,7 @@ pub async fn act(
             comment: comment.map(str::to_string),
             new_data,
             uploads,
-            at: state.now_ms(),
+            at: now,
         })
         .await
         .map_err(|e| match e {
@@ -615,7 +703,7 @@ pub async fn events(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Vec<EventDto>>> {
-    let app = load_visible(&state, &caller, &id).await?;
+    let app = load_visible(&state, &caller, &id, Purpose::History).await?;
     let events = state.store.list_events(&app.id).await?;
     Ok(Json(events.into_iter().map(event_dto).collect()))
 }

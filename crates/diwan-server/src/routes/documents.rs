@@ -10,7 +10,7 @@ use diwan_domain::service::FieldType;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiPath;
-use crate::routes::applications::load_visible;
+use crate::routes::applications::{Purpose, load_visible};
 use crate::state::AppState;
 
 /// The file a `file` field of the application refers to.
@@ -23,7 +23,10 @@ pub async fn get_document(
     caller: Caller,
     ApiPath((id, field)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
-    let app = load_visible(&state, &caller, &id).await?;
+    if field.len() > 64 {
+        return Err(ApiError::not_found());
+    }
+    let app = load_visible(&state, &caller, &id, Purpose::Document(&field)).await?;
     let service = state
         .catalog
         .service(&app.service_id)

@@ -46,7 +46,7 @@ use crate::StoreResult;
 const SEQUENCER_LOCK: i64 = 0x4449_5741_4E00_0002;
 
 /// How long [`Sequencer::settle`] waits for final leaves to be placed.
-const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The most leaves one sequencer transaction places; more wait for the next round.
 const BATCH: i64 = 5_000;
@@ -124,12 +124,22 @@ impl Sequencer {
         }
     }
 
-    /// Runs until no final leaf is left unplaced (another node's sequencer may be the one
-    /// placing them), or for at most [`SETTLE_WAIT`]: a reader that wants the log to include
-    /// every change committed before it asked.
+    /// Runs until every leaf committed before the call is placed (another node's sequencer
+    /// may be the one placing them), or for at most [`SETTLE_WAIT`]: for a reader that wants
+    /// the log to include every change committed before it asked. Leaves of transactions that
+    /// began before the call but are still open are not waited for.
     pub(super) async fn settle(&self, pool: &Pool) -> StoreResult<()> {
         let deadline = std::time::Instant::now() + SETTLE_WAIT;
         let mut pause = std::time::Duration::from_millis(1);
+        let client = pool.get().await.db()?;
+        // Every transaction that committed before now has an id below this.
+        let horizon: String = client
+            .query_one("SELECT pg_snapshot_xmax(pg_current_snapshot())::TEXT", &[])
+            .await
+            .db()?
+            .try_get(0)
+            .db()?;
+        drop(client);
         loop {
             self.run(pool).await?;
             let client = pool.get().await.db()?;
@@ -138,12 +148,11 @@ impl Sequencer {
                     &client
                         .prepare_cached(
                             "SELECT EXISTS (SELECT 1 FROM ledger_leaves
-                             WHERE idx IS NULL
-                               AND xid < pg_snapshot_xmin(pg_current_snapshot()))",
+                             WHERE idx IS NULL AND xid < $1::TEXT::XID8)",
                         )
                         .await
                         .db()?,
-                    &[],
+                    &[&horizon],
                 )
                 .await
                 .db()?

@@ -25,7 +25,9 @@ mod helpers;
 mod idempotency;
 mod isolation;
 mod metrics;
+mod search;
 mod sign_in;
+mod trust;
 mod workflow;
 
 /// Every test module of this binary is also in `tests/api_postgres/main.rs`, so no area of the

@@ -31,7 +31,11 @@ mod idempotency;
 mod isolation;
 #[path = "../api/metrics.rs"]
 mod metrics;
+#[path = "../api/search.rs"]
+mod search;
 #[path = "../api/sign_in.rs"]
 mod sign_in;
+#[path = "../api/trust.rs"]
+mod trust;
 #[path = "../api/workflow.rs"]
 mod workflow;

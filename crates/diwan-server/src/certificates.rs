@@ -1,0 +1,121 @@
+//! Certificates: issued in the same transaction as the action that reaches the service's
+//! issuing state, shown to whoever may see the application, verified by anyone, and revoked
+//! by an officer who could have issued it. The format is docs/design/certificate.md.
+
+use std::collections::BTreeMap;
+
+use diwan_credential::{CertificateClaims, FieldValue, HolderIdHash, Title};
+use diwan_domain::service::{FieldType, ServiceDefinition};
+use diwan_store::{Application, NewCertificate};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Reason codes an officer may give for revoking (free text never reaches the public log).
+pub const REVOKE_REASONS: [&str; 5] = [
+    "issued_in_error",
+    "data_incorrect",
+    "fraud",
+    "superseded",
+    "holder_request",
+];
+
+/// The certificate an action issues, if it moves the application into the service's issuing
+/// state: claims from the application, signed; `None` for every other transition.
+pub async fn issue_on(
+    state: &AppState,
+    service: &ServiceDefinition,
+    app: &Application,
+    to_state: &str,
+    now_ms: i64,
+) -> ApiResult<Option<NewCertificate>> {
+    let (Some(spec), Some(issuing)) = (
+        service.certificate.as_ref(),
+        service.workflow.issue_certificate_in.as_deref(),
+    ) else {
+        return Ok(None);
+    };
+    if to_state != issuing {
+        return Ok(None);
+    }
+    let applicant = state.store.get_user(&app.applicant_id).await?;
+    let text = |field: &str| app.data.get(field).and_then(|v| v.as_str());
+    // The holder is the person the certificate is about: the service's own national-ID field
+    // among the claims when it has one (a parent applying for a child), else the applicant.
+    let holder_id_field = spec.claims.iter().find(|id| {
+        service
+            .field(id)
+            .is_some_and(|f| f.field_type == FieldType::NationalId)
+    });
+    let holder_identifier = holder_id_field
+        .and_then(|id| text(id))
+        .or(applicant.national_id.as_deref())
+        .unwrap_or(&applicant.id)
+        .to_owned();
+    let holder_name = text("holder_name")
+        .unwrap_or(&applicant.display_name)
+        .to_owned();
+    let mut fields = BTreeMap::new();
+    for id in &spec.claims {
+        // National IDs travel only as the holder hash, never in clear.
+        if service
+            .field(id)
+            .is_some_and(|f| f.field_type == FieldType::NationalId)
+        {
+            continue;
+        }
+        if let Some(value) = app.data.get(id.as_str()).and_then(FieldValue::from_json) {
+            fields.insert(id.clone(), value);
+        }
+    }
+    let issued_at = now_ms / 1000;
+    let claims = CertificateClaims {
+        issuer: state.trust.issuer().to_owned(),
+        issued_at,
+        expires_at: spec
+            .validity_days
+            .map(|days| issued_at + i64::from(days) * 86_400),
+        certificate_id: app.reference.clone(),
+        service_id: service.id.clone(),
+        service_version: service.version,
+        holder_name,
+        holder_id_hash: HolderIdHash::compute(state.trust.holder_key(), &holder_identifier)
+            .map_err(ApiError::internal)?,
+        fields,
+        title: Some(Title {
+            ar: spec.title.ar.clone(),
+            en: spec.title.en.clone(),
+        }),
+    };
+    let payload = diwan_credential::sign(&claims, state.trust.certificate_key())
+        .map_err(ApiError::internal)?;
+    let ledger_entry = state
+        .trust
+        .issued_entry(&app.id, &claims, &payload, &holder_identifier, now_ms)
+        .map_err(ApiError::internal)?;
+    Ok(Some(NewCertificate {
+        id: claims.certificate_id,
+        payload,
+        key_id: state.trust.certificate_key().kid().to_string(),
+        expires_at: claims.expires_at.map(|s| s.saturating_mul(1000)),
+        ledger_entry,
+    }))
+}
+
+/// The roles that may revoke a service's certificates: those that may take a transition into
+/// its issuing state (whoever could issue it can take it back).
+pub fn revoking_roles(service: &ServiceDefinition) -> Vec<String> {
+    let Some(issuing) = service.workflow.issue_certificate_in.as_deref() else {
+        return Vec::new();
+    };
+    let mut roles: Vec<String> = service
+        .workflow
+        .transitions
+        .iter()
+        .filter(|t| t.to == issuing)
+        .flat_map(|t| t.roles.iter().cloned())
+        .collect();
+    roles.sort();
+    roles.dedup();
+    roles
+}

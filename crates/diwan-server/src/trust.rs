@@ -1,0 +1,227 @@
+//! The node's keys for the tamper-evident log and for certificates, and the ledger entries it
+//! writes. Every key is derived from the deployment secret (shared by every node of one
+//! deployment), each under its own label, so one secret file configures a node and all nodes
+//! agree on every key without another file to distribute.
+//!
+//! Must never: log a key, put personal data in clear in a ledger entry (people appear as keyed
+//! hashes), or sign with a key the published key set does not list.
+
+use diwan_credential::{CertificateClaims, KeySet, SigningKey};
+use diwan_ledger::{
+    ActorKind, ApplicationEvent, CertificateIssued, CertificateRevoked, DataAccess, Hash,
+    LedgerEntry, NoteSigner, keyed_id_hash, sha256,
+};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+/// The default name of the log and of its checkpoint key (C2SP key names: no spaces, no `+`).
+pub const DEFAULT_LEDGER_ORIGIN: &str = "diwan.local/ledger";
+
+/// The node's signing keys and hashing keys.
+pub struct Trust {
+    id_key: [u8; 32],
+    holder_key: [u8; 32],
+    checkpoint: NoteSigner,
+    certificate_key: SigningKey,
+    keys: KeySet,
+    issuer: String,
+}
+
+impl std::fmt::Debug for Trust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trust")
+            .field("origin", &self.checkpoint.name())
+            .field("certificate_kid", &self.certificate_key.kid())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `HMAC-SHA-256(secret, label)`: a 32-byte key of its own for each use of the secret.
+fn derive(secret: &[u8], label: &str) -> [u8; 32] {
+    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret) else {
+        // HMAC accepts any key length; this branch cannot be taken.
+        return [0; 32];
+    };
+    mac.update(label.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+impl Trust {
+    /// The keys of a deployment with this secret. `origin` names the log (and its checkpoint
+    /// key); `issuer` is the certificates' `iss`.
+    pub fn new(secret: &[u8], origin: &str, issuer: &str) -> Result<Trust, String> {
+        let checkpoint = NoteSigner::new(origin, &derive(secret, "diwan checkpoint key v1"))
+            .map_err(|e| format!("ledger origin {origin:?}: {e}"))?;
+        let certificate_key = SigningKey::from_bytes(&derive(secret, "diwan certificate key v1"));
+        // The derived key signs every certificate this deployment issues, from the epoch on;
+        // rotating it means listing the old key with an end date beside a new one.
+        let public = certificate_key
+            .public_key(0, None)
+            .map_err(|e| format!("certificate key: {e}"))?;
+        let keys = KeySet::new(vec![public]).map_err(|e| format!("certificate keys: {e}"))?;
+        Ok(Trust {
+            id_key: derive(secret, "diwan ledger id key v1"),
+            holder_key: derive(secret, "diwan holder id key v1"),
+            checkpoint,
+            certificate_key,
+            keys,
+            issuer: issuer.to_owned(),
+        })
+    }
+
+    pub fn checkpoint_signer(&self) -> &NoteSigner {
+        &self.checkpoint
+    }
+
+    pub fn certificate_key(&self) -> &SigningKey {
+        &self.certificate_key
+    }
+
+    /// The published certificate keys.
+    pub fn keys(&self) -> &KeySet {
+        &self.keys
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The key the holder hash of certificates is computed with.
+    pub fn holder_key(&self) -> &[u8; 32] {
+        &self.holder_key
+    }
+
+    /// How a person appears in the log: a citizen by national ID, anyone else by account id.
+    pub fn id_hash(&self, identifier: &str) -> Hash {
+        Hash(keyed_id_hash(&self.id_key, identifier))
+    }
+}
+
+/// Who did something, as the log records it.
+pub struct LoggedActor<'a> {
+    pub kind: ActorKind,
+    pub role: Option<&'a str>,
+    pub agency: Option<&'a str>,
+    /// The national ID of a citizen, the account id of anyone else (hashed before logging).
+    pub identifier: &'a str,
+    /// The account id (data-access entries name officers in clear).
+    pub account_id: &'a str,
+}
+
+/// What an application event looks like in the log.
+pub struct LoggedEvent<'a> {
+    pub application_id: &'a str,
+    pub service_id: &'a str,
+    pub service_version: u32,
+    pub version: i64,
+    pub action: &'a str,
+    pub from: Option<&'a str>,
+    pub to: &'a str,
+    pub at: i64,
+}
+
+/// Canonical bytes of an entry; our own entries always encode (no float, no huge integer), so
+/// a failure is a bug reported as such.
+fn bytes(entry: LedgerEntry) -> Result<Vec<u8>, String> {
+    entry.to_bytes().map_err(|e| format!("ledger entry: {e}"))
+}
+
+impl Trust {
+    pub fn event_entry(
+        &self,
+        event: &LoggedEvent<'_>,
+        actor: &LoggedActor<'_>,
+    ) -> Result<Vec<u8>, String> {
+        bytes(LedgerEntry::ApplicationEvent(ApplicationEvent {
+            application_id: event.application_id.to_owned(),
+            service_id: event.service_id.to_owned(),
+            service_version: event.service_version,
+            version: u64::try_from(event.version).map_err(|_| "negative version".to_owned())?,
+            action: event.action.to_owned(),
+            from: event.from.map(str::to_owned),
+            to: event.to.to_owned(),
+            actor_kind: actor.kind,
+            actor_role: actor.role.map(str::to_owned),
+            actor_agency: actor.agency.map(str::to_owned),
+            actor_id_hash: self.id_hash(actor.identifier),
+            at: event.at,
+        }))
+    }
+
+    pub fn access_entry(
+        &self,
+        application_id: &str,
+        reader: &LoggedActor<'_>,
+        purpose: &str,
+        at: i64,
+    ) -> Result<Vec<u8>, String> {
+        bytes(LedgerEntry::DataAccess(DataAccess {
+            application_id: application_id.to_owned(),
+            reader_kind: reader.kind,
+            reader_role: reader.role.map(str::to_owned),
+            reader_agency: reader.agency.map(str::to_owned),
+            reader_id: reader.account_id.to_owned(),
+            purpose: purpose.to_owned(),
+            at,
+        }))
+    }
+
+    pub fn issued_entry(
+        &self,
+        application_id: &str,
+        claims: &CertificateClaims,
+        payload: &str,
+        holder_identifier: &str,
+        at: i64,
+    ) -> Result<Vec<u8>, String> {
+        bytes(LedgerEntry::CertificateIssued(CertificateIssued {
+            certificate_id: claims.certificate_id.clone(),
+            application_id: application_id.to_owned(),
+            service_id: claims.service_id.clone(),
+            service_version: claims.service_version,
+            key_id: self.certificate_key.kid().to_string(),
+            payload_hash: sha256(payload.as_bytes()),
+            holder_id_hash: self.id_hash(holder_identifier),
+            expires_at: claims.expires_at.map(|s| s.saturating_mul(1000)),
+            at,
+        }))
+    }
+
+    pub fn revoked_entry(
+        &self,
+        certificate_id: &str,
+        application_id: &str,
+        reason: &str,
+        actor: &LoggedActor<'_>,
+        at: i64,
+    ) -> Result<Vec<u8>, String> {
+        bytes(LedgerEntry::CertificateRevoked(CertificateRevoked {
+            certificate_id: certificate_id.to_owned(),
+            application_id: application_id.to_owned(),
+            reason: reason.to_owned(),
+            actor_kind: actor.kind,
+            actor_role: actor.role.map(str::to_owned),
+            actor_agency: actor.agency.map(str::to_owned),
+            actor_id_hash: self.id_hash(actor.identifier),
+            at,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_derived_apart_and_stable() {
+        let a = Trust::new(&[7; 32], DEFAULT_LEDGER_ORIGIN, "Diwan").expect("trust");
+        let b = Trust::new(&[7; 32], DEFAULT_LEDGER_ORIGIN, "Diwan").expect("trust");
+        let c = Trust::new(&[8; 32], DEFAULT_LEDGER_ORIGIN, "Diwan").expect("trust");
+        assert_eq!(a.id_hash("29001011234567"), b.id_hash("29001011234567"));
+        assert_ne!(a.id_hash("29001011234567"), c.id_hash("29001011234567"));
+        assert_ne!(a.id_key, a.holder_key, "one secret, separate keys");
+        assert_eq!(a.certificate_key.kid(), b.certificate_key.kid());
+        assert_ne!(a.certificate_key.kid(), c.certificate_key.kid());
+        assert!(Trust::new(&[7; 32], "has space", "Diwan").is_err());
+    }
+}

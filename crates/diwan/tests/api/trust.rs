@@ -1,0 +1,313 @@
+//! Trust through the API: a citizen sees who read their file, approval issues a certificate
+//! anyone can verify (and an authorised officer can revoke), and the public log's checkpoint,
+//! entries and proofs check out against its published key.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use diwan_ledger::{
+    Hash, LedgerEntry, VerifierKey, leaf_hash, verify_checkpoint, verify_inclusion,
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// A birth certificate application taken to approved by the clerk and the manager.
+async fn approved(app: &TestApp) -> (String, String, String, String) {
+    let citizen = app.citizen_token(NID_A, PHONE_A).await;
+    let clerk = app.officer_token(CIVIL_STATUS, "clerk").await;
+    let manager = app.officer_token(CIVIL_STATUS, "manager").await;
+    let application = app.apply_birth_certificate(&citizen, "k1").await;
+    let id = application["id"].as_str().expect("id").to_owned();
+    app.act_ok(&clerk, &id, "start_review", 1, None).await;
+    app.act_ok(&clerk, &id, "recommend", 2, None).await;
+    app.act_ok(&manager, &id, "approve", 3, None).await;
+    (id, citizen, clerk, manager)
+}
+
+#[tokio::test]
+async fn a_citizen_sees_every_read_and_action_by_others() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    let (id, citizen, clerk, _) = approved(&app).await;
+    // The citizen's own reads are not listed; the clerk's are, with the screen.
+    app.get_ok(&format!("/applications/{id}"), &citizen).await;
+    app.get_ok(&format!("/applications/{id}"), &clerk).await;
+    app.get_ok(&format!("/applications/{id}/events"), &clerk)
+        .await;
+
+    let log = app.get_ok("/me/access-log", &citizen).await;
+    let entries = log["entries"].as_array().expect("entries");
+    let summary: Vec<(String, String, String)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or_default().to_owned(),
+                e["purpose"].as_str().unwrap_or_default().to_owned(),
+                e["role"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let has = |kind: &str, purpose: &str| summary.iter().any(|(k, p, _)| k == kind && p == purpose);
+    assert!(has("read", "view_application"), "{summary:?}");
+    assert!(has("read", "view_history"), "{summary:?}");
+    assert!(has("action", "start_review"), "{summary:?}");
+    assert!(has("action", "approve"), "{summary:?}");
+    assert!(
+        !has("action", "submitted"),
+        "the citizen's own step is not someone else's"
+    );
+    let read = entries
+        .iter()
+        .find(|e| e["kind"] == "read")
+        .expect("a read");
+    assert_eq!(read["actor_kind"], "officer");
+    assert_eq!(read["agency"], CIVIL_STATUS);
+    assert!(read["officer_id"].as_str().is_some_and(|s| !s.is_empty()));
+    assert_eq!(read["application_id"], id.as_str());
+
+    // Officers have no access log of their own; another citizen sees nothing of this file.
+    assert_problem(
+        app.get("/me/access-log", Some(&clerk)).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let other = app.citizen_token(NID_B, PHONE_B).await;
+    let theirs = app.get_ok("/me/access-log", &other).await;
+    assert_eq!(theirs["entries"], json!([]));
+}
+
+#[tokio::test]
+async fn approval_issues_a_certificate_that_verifies_until_revoked() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    let (id, citizen, clerk, manager) = approved(&app).await;
+    let certificate = app
+        .get_ok(&format!("/applications/{id}/certificate"), &citizen)
+        .await;
+    let payload = certificate["payload"].as_str().expect("payload").to_owned();
+    assert!(payload.starts_with("DW1:"), "{payload}");
+    assert_eq!(certificate["revoked"], false);
+    for (suffix, content_type, magic) in [
+        ("pdf", "application/pdf", &b"%PDF-"[..]),
+        ("png", "image/png", &b"\x89PNG"[..]),
+    ] {
+        let response = app
+            .get(
+                &format!("/applications/{id}/certificate.{suffix}"),
+                Some(&citizen),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{suffix}");
+        assert_eq!(response.headers()["content-type"], content_type);
+        let bytes = response.bytes().await.expect("body");
+        assert!(bytes.starts_with(magic), "{suffix}");
+    }
+
+    // Public keys, and the kid they name is the certificate's.
+    let keys: Value = reqwest::get(format!("{}/.well-known/diwan/keys", app.base))
+        .await
+        .expect("keys")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(keys["keys"][0]["kid"], certificate["key_id"]);
+    assert_eq!(keys["keys"][0]["crv"], "Ed25519");
+
+    let verified = app
+        .post_json("/verify", None, &json!({ "payload": payload }))
+        .await
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(verified["valid"], true, "{verified}");
+    assert_eq!(verified["revoked"], false);
+    assert_eq!(verified["claims"]["service_id"], "birth_certificate");
+    assert_eq!(verified["claims"]["holder_name"], "محمد أحمد علي حسن");
+    let claims = verified["claims"].to_string();
+    assert!(!claims.contains(NID_A), "no national ID in clear: {claims}");
+
+    // A flipped character is refused with a reason, not a crash.
+    let mut tampered = payload.clone().into_bytes();
+    let last = tampered.len() - 3;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let refused = app
+        .post_json(
+            "/verify",
+            None,
+            &json!({ "payload": String::from_utf8(tampered).expect("ascii") }),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(refused["valid"], false);
+    assert!(refused["reason"].as_str().is_some_and(|r| !r.is_empty()));
+
+    // The clerk cannot revoke (the manager issues), an unknown reason is refused.
+    assert_problem(
+        app.post_json(
+            &format!("/applications/{id}/certificate/revoke"),
+            Some(&clerk),
+            &json!({ "reason": "fraud" }),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.post_json(
+            &format!("/applications/{id}/certificate/revoke"),
+            Some(&manager),
+            &json!({ "reason": "because I said so" }),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let revoked = app
+        .post_json(
+            &format!("/applications/{id}/certificate/revoke"),
+            Some(&manager),
+            &json!({ "reason": "issued_in_error" }),
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    assert_problem(
+        app.post_json(
+            &format!("/applications/{id}/certificate/revoke"),
+            Some(&manager),
+            &json!({ "reason": "issued_in_error" }),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "already_revoked",
+    )
+    .await;
+    let after = app
+        .post_json("/verify", None, &json!({ "payload": payload }))
+        .await
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(after["valid"], false);
+    assert_eq!(after["revoked"], true);
+    assert_eq!(after["revoke_reason"], "issued_in_error");
+}
+
+#[tokio::test]
+async fn the_log_verifies_against_its_key() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    let (id, _, clerk, _) = approved(&app).await;
+    app.get_ok(&format!("/applications/{id}"), &clerk).await;
+
+    let text = |path: String| async move {
+        let response = reqwest::get(path).await.expect("get");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.expect("text")
+    };
+    let vkey = VerifierKey::parse(text(app.api("/ledger/vkey")).await.trim()).expect("vkey");
+    let note = text(app.api("/ledger/checkpoint")).await;
+    let checkpoint = verify_checkpoint(note.as_bytes(), &vkey).expect("signed checkpoint");
+    // Submission, three actions, the certificate, and the clerk's read.
+    assert!(checkpoint.size >= 6, "size {}", checkpoint.size);
+
+    let entries = app
+        .get_public(&format!("/ledger/entries?start=0&end={}", checkpoint.size))
+        .await;
+    let entries = entries["entries"].as_array().expect("entries");
+    assert_eq!(entries.len() as u64, checkpoint.size);
+    let mut tree = diwan_ledger::MemoryTree::new();
+    let mut kinds = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        assert_eq!(entry["index"], i);
+        let bytes = STANDARD
+            .decode(entry["data"].as_str().expect("data"))
+            .expect("base64");
+        let decoded = LedgerEntry::from_bytes(&bytes).expect("canonical entry");
+        kinds.push(decoded.kind());
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(NID_A),
+            "no national ID in the public log"
+        );
+        tree.push(leaf_hash(&bytes)).expect("push");
+    }
+    assert_eq!(
+        tree.root(),
+        checkpoint.root,
+        "the entries make the signed root"
+    );
+    assert!(kinds.contains(&"certificate_issued"), "{kinds:?}");
+    assert!(kinds.contains(&"data_access"), "{kinds:?}");
+
+    for index in [0, checkpoint.size / 2, checkpoint.size - 1] {
+        let proof = app
+            .get_public(&format!(
+                "/ledger/proof/inclusion?index={index}&size={}",
+                checkpoint.size
+            ))
+            .await;
+        let hashes: Vec<Hash> = proof["hashes"]
+            .as_array()
+            .expect("hashes")
+            .iter()
+            .map(|h| Hash::from_base64(h.as_str().expect("b64")).expect("hash"))
+            .collect();
+        let data = STANDARD
+            .decode(entries[index as usize]["data"].as_str().expect("data"))
+            .expect("base64");
+        verify_inclusion(
+            &leaf_hash(&data),
+            index,
+            checkpoint.size,
+            &hashes,
+            &checkpoint.root,
+        )
+        .expect("inclusion verifies");
+    }
+    let consistency = app
+        .get_public(&format!(
+            "/ledger/proof/consistency?from=3&to={}",
+            checkpoint.size
+        ))
+        .await;
+    assert_eq!(consistency["from"], 3);
+
+    // Out-of-range requests are clear 422s.
+    for path in [
+        "/ledger/proof/inclusion?index=0&size=999999".to_owned(),
+        format!(
+            "/ledger/proof/inclusion?index={0}&size={0}",
+            checkpoint.size
+        ),
+        "/ledger/proof/consistency?from=5&to=2".to_owned(),
+        "/ledger/entries?start=5&end=2".to_owned(),
+    ] {
+        assert_problem(
+            app.get(&path, None).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+    }
+}
+
+trait Public {
+    /// A GET without sign-in that must succeed; the JSON body.
+    async fn get_public(&self, path: &str) -> Value;
+}
+
+impl Public for TestApp {
+    async fn get_public(&self, path: &str) -> Value {
+        let response = self.get(path, None).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.expect("a JSON body")
+    }
+}
