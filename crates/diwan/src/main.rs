@@ -1,11 +1,14 @@
 //! The `diwan` binary: one program that serves, checks catalogues, benchmarks and administers.
 
+mod audit;
 mod backup;
 mod bench;
+mod bench_search;
 mod citizen;
 mod config;
 mod serve;
 mod store;
+mod verify;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -59,8 +62,13 @@ enum Command {
     },
     /// Measure throughput and latency over real HTTP against a fresh server.
     Bench {
-        /// The scenario: submit.
+        /// The scenario: submit, lifecycle, status, or search (accuracy and speed of search).
         scenario: String,
+        /// search: the labelled queries (`query<TAB>service_id`, or `none`).
+        file: Option<PathBuf>,
+        /// search: also show what each step of the search pipeline adds.
+        #[arg(long)]
+        steps: bool,
         /// Concurrent HTTP clients.
         #[arg(long, default_value_t = 64)]
         clients: usize,
@@ -109,6 +117,36 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Audit a running Diwan's tamper-evident log over HTTP.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Verify a certificate offline against a published key set (exit 2 if it is not valid).
+    Verify {
+        /// The `DW1:` payload, or `-` to read it from standard input.
+        payload: String,
+        /// The key set file (the JSON served at /.well-known/diwan/keys).
+        #[arg(long)]
+        keys: PathBuf,
+        /// Verify as of this time, in Unix seconds [default: now].
+        #[arg(long, value_name = "UNIX_SECONDS", allow_negative_numbers = true)]
+        at: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the log: signed checkpoint, every entry, consistency with the last run, proofs
+    /// (exit 2 if it does not verify).
+    Verify {
+        /// The server's base URL, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        url: String,
+        /// Where to keep the pinned key and the last verified size and root between runs.
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -153,12 +191,26 @@ fn main() -> ExitCode {
         Command::Check { dir } => check(&dir),
         Command::Bench {
             scenario,
+            file,
+            steps,
+            catalog,
+            ..
+        } if scenario == "search" => match file {
+            Some(file) => bench_search::run(&file, &catalog, steps),
+            None => Err(anyhow::anyhow!(
+                "usage: diwan bench search FILE [--catalog DIR]"
+            )),
+        }
+        .map(|()| ExitCode::SUCCESS),
+        Command::Bench {
+            scenario,
             clients,
             seconds,
             catalog,
             country,
             dir,
             database,
+            ..
         } => bench::run(bench::BenchOptions {
             scenario,
             clients,
@@ -193,6 +245,12 @@ fn main() -> ExitCode {
         } => {
             print!("{}", config::DEFAULT_FILE);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { url, state },
+        } => audit::verify(&url, state.as_deref()),
+        Command::Verify { payload, keys, at } => {
+            verify::run(&payload, &keys, at.unwrap_or_else(|| unix_now_ms() / 1000))
         }
     };
     match result {

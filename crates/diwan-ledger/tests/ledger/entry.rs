@@ -246,12 +246,7 @@ fn time() -> impl Strategy<Value = i64> {
 
 fn entry() -> impl Strategy<Value = LedgerEntry> {
     let event = (
-        (
-            text(),
-            text(),
-            any::<u32>(),
-            0..=MAX_SAFE_INTEGER,
-        ),
+        (text(), text(), any::<u32>(), 0..=MAX_SAFE_INTEGER),
         (text(), proptest::option::of(text()), text(), actor()),
         (
             proptest::option::of(text()),
