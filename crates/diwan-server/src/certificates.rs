@@ -87,8 +87,8 @@ pub async fn issue_on(
             en: spec.title.en.clone(),
         }),
     };
-    let payload = diwan_credential::sign(&claims, state.trust.certificate_key())
-        .map_err(ApiError::internal)?;
+    let key = state.trust.certificate_key(issued_at);
+    let payload = diwan_credential::sign(&claims, key).map_err(ApiError::internal)?;
     let ledger_entry = state
         .trust
         .issued_entry(&app.id, &claims, &payload, &holder_identifier, now_ms)
@@ -96,7 +96,7 @@ pub async fn issue_on(
     Ok(Some(NewCertificate {
         id: claims.certificate_id,
         payload,
-        key_id: state.trust.certificate_key().kid().to_string(),
+        key_id: key.kid().to_string(),
         expires_at: claims.expires_at.map(|s| s.saturating_mul(1000)),
         ledger_entry,
     }))

@@ -14,7 +14,7 @@ use crate::crypto;
 use crate::metrics::Metrics;
 use crate::sms::FileOutbox;
 use crate::state::{AppState, Clock, ServerSettings, SystemClock};
-use crate::trust::{DEFAULT_LEDGER_ORIGIN, Trust};
+use crate::trust::{Trust, TrustOptions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -45,6 +45,8 @@ pub struct NodeOptions {
     pub otp_ttl_secs: i64,
     pub session_ttl_secs: i64,
     pub max_upload_bytes: usize,
+    /// The log's name, the certificates' issuer, certificate key rotations.
+    pub trust: TrustOptions,
 }
 
 /// One line of `demo-credentials.json`.
@@ -111,7 +113,7 @@ pub async fn build_state_with_clock(
         Some(s) => s.clone(),
         None => load_or_create_secret(&options.data_dir.join("secret.key"))?,
     };
-    let trust = Trust::new(&secret, DEFAULT_LEDGER_ORIGIN, "Diwan").map_err(StartupError::Other)?;
+    let trust = Trust::new(&secret, &options.trust).map_err(StartupError::Other)?;
     let mut settings = ServerSettings::with_secret(secret);
     settings.otp_ttl_secs = options.otp_ttl_secs;
     settings.self_enrolment = options.self_enrolment || options.demo;

@@ -17,12 +17,37 @@ use sha2::Sha256;
 /// The default name of the log and of its checkpoint key (C2SP key names: no spaces, no `+`).
 pub const DEFAULT_LEDGER_ORIGIN: &str = "diwan.local/ledger";
 
+/// How a deployment names its log and certificates, and when it rotated certificate keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustOptions {
+    /// The log's name (and its checkpoint key's): stable for the life of the log.
+    pub ledger_origin: String,
+    /// The certificates' issuer (`iss`).
+    pub certificate_issuer: String,
+    /// Instants (Unix seconds, increasing) at which a new certificate key took over. Key
+    /// generation 0 signs before the first, generation n from the n-th on; every generation
+    /// stays published with its window, so certificates signed before a rotation keep
+    /// verifying.
+    pub certificate_key_rotations: Vec<i64>,
+}
+
+impl Default for TrustOptions {
+    fn default() -> TrustOptions {
+        TrustOptions {
+            ledger_origin: DEFAULT_LEDGER_ORIGIN.to_owned(),
+            certificate_issuer: "Diwan".to_owned(),
+            certificate_key_rotations: Vec::new(),
+        }
+    }
+}
+
 /// The node's signing keys and hashing keys.
 pub struct Trust {
     id_key: [u8; 32],
     holder_key: [u8; 32],
     checkpoint: NoteSigner,
-    certificate_key: SigningKey,
+    /// Every certificate key generation with the first second it signs for, oldest first.
+    certificate_keys: Vec<(i64, SigningKey)>,
     keys: KeySet,
     issuer: String,
 }
@@ -31,7 +56,7 @@ impl std::fmt::Debug for Trust {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Trust")
             .field("origin", &self.checkpoint.name())
-            .field("certificate_kid", &self.certificate_key.kid())
+            .field("certificate_keys", &self.certificate_keys.len())
             .finish_non_exhaustive()
     }
 }
@@ -47,25 +72,42 @@ fn derive(secret: &[u8], label: &str) -> [u8; 32] {
 }
 
 impl Trust {
-    /// The keys of a deployment with this secret. `origin` names the log (and its checkpoint
-    /// key); `issuer` is the certificates' `iss`.
-    pub fn new(secret: &[u8], origin: &str, issuer: &str) -> Result<Trust, String> {
+    /// The keys of a deployment with this secret.
+    pub fn new(secret: &[u8], options: &TrustOptions) -> Result<Trust, String> {
+        let origin = &options.ledger_origin;
         let checkpoint = NoteSigner::new(origin, &derive(secret, "diwan checkpoint key v1"))
             .map_err(|e| format!("ledger origin {origin:?}: {e}"))?;
-        let certificate_key = SigningKey::from_bytes(&derive(secret, "diwan certificate key v1"));
-        // The derived key signs every certificate this deployment issues, from the epoch on;
-        // rotating it means listing the old key with an end date beside a new one.
-        let public = certificate_key
-            .public_key(0, None)
-            .map_err(|e| format!("certificate key: {e}"))?;
-        let keys = KeySet::new(vec![public]).map_err(|e| format!("certificate keys: {e}"))?;
+        let rotations = &options.certificate_key_rotations;
+        if rotations.windows(2).any(|w| w[0] >= w[1]) || rotations.first().is_some_and(|r| *r <= 0)
+        {
+            return Err("certificate key rotations must be increasing instants after 1970".into());
+        }
+        // Generation 0 keeps the label it always had; each rotation derives the next one.
+        let mut certificate_keys = Vec::with_capacity(rotations.len() + 1);
+        certificate_keys.push((
+            0,
+            SigningKey::from_bytes(&derive(secret, "diwan certificate key v1")),
+        ));
+        for (n, from) in rotations.iter().enumerate() {
+            let label = format!("diwan certificate key v1 generation {}", n + 1);
+            certificate_keys.push((*from, SigningKey::from_bytes(&derive(secret, &label))));
+        }
+        let mut published = Vec::with_capacity(certificate_keys.len());
+        for (i, (from, key)) in certificate_keys.iter().enumerate() {
+            let until = certificate_keys.get(i + 1).map(|(next, _)| *next);
+            published.push(
+                key.public_key(*from, until)
+                    .map_err(|e| format!("certificate key: {e}"))?,
+            );
+        }
+        let keys = KeySet::new(published).map_err(|e| format!("certificate keys: {e}"))?;
         Ok(Trust {
             id_key: derive(secret, "diwan ledger id key v1"),
             holder_key: derive(secret, "diwan holder id key v1"),
             checkpoint,
-            certificate_key,
+            certificate_keys,
             keys,
-            issuer: issuer.to_owned(),
+            issuer: options.certificate_issuer.clone(),
         })
     }
 
@@ -73,8 +115,16 @@ impl Trust {
         &self.checkpoint
     }
 
-    pub fn certificate_key(&self) -> &SigningKey {
-        &self.certificate_key
+    /// The key that signs certificates issued at `now` (Unix seconds): the newest generation
+    /// whose window has begun.
+    pub fn certificate_key(&self, now: i64) -> &SigningKey {
+        let mut current = &self.certificate_keys[0].1;
+        for (from, key) in &self.certificate_keys {
+            if *from <= now {
+                current = key;
+            }
+        }
+        current
     }
 
     /// The published certificate keys.
@@ -179,7 +229,7 @@ impl Trust {
             application_id: application_id.to_owned(),
             service_id: claims.service_id.clone(),
             service_version: claims.service_version,
-            key_id: self.certificate_key.kid().to_string(),
+            key_id: self.certificate_key(claims.issued_at).kid().to_string(),
             payload_hash: sha256(payload.as_bytes()),
             holder_id_hash: self.id_hash(holder_identifier),
             expires_at: claims.expires_at.map(|s| s.saturating_mul(1000)),
@@ -212,16 +262,73 @@ impl Trust {
 mod tests {
     use super::*;
 
+    fn options(rotations: &[i64]) -> TrustOptions {
+        TrustOptions {
+            certificate_key_rotations: rotations.to_vec(),
+            ..TrustOptions::default()
+        }
+    }
+
     #[test]
     fn keys_are_derived_apart_and_stable() {
-        let a = Trust::new(&[7; 32], DEFAULT_LEDGER_ORIGIN, "Diwan").expect("trust");
-        let b = Trust::new(&[7; 32], DEFAULT_LEDGER_ORIGIN, "Diwan").expect("trust");
-        let c = Trust::new(&[8; 32], DEFAULT_LEDGER_ORIGIN, "Diwan").expect("trust");
+        let a = Trust::new(&[7; 32], &options(&[])).expect("trust");
+        let b = Trust::new(&[7; 32], &options(&[])).expect("trust");
+        let c = Trust::new(&[8; 32], &options(&[])).expect("trust");
         assert_eq!(a.id_hash("29001011234567"), b.id_hash("29001011234567"));
         assert_ne!(a.id_hash("29001011234567"), c.id_hash("29001011234567"));
         assert_ne!(a.id_key, a.holder_key, "one secret, separate keys");
-        assert_eq!(a.certificate_key.kid(), b.certificate_key.kid());
-        assert_ne!(a.certificate_key.kid(), c.certificate_key.kid());
-        assert!(Trust::new(&[7; 32], "has space", "Diwan").is_err());
+        assert_eq!(a.certificate_key(0).kid(), b.certificate_key(0).kid());
+        assert_ne!(a.certificate_key(0).kid(), c.certificate_key(0).kid());
+        let bad_origin = TrustOptions {
+            ledger_origin: "has space".to_owned(),
+            ..TrustOptions::default()
+        };
+        assert!(Trust::new(&[7; 32], &bad_origin).is_err());
+        assert!(Trust::new(&[7; 32], &options(&[200, 100])).is_err());
+    }
+
+    /// After a rotation the new key signs, the old one stays published for what it signed,
+    /// and both still verify their own certificates.
+    #[test]
+    fn a_rotation_keeps_old_certificates_verifiable() {
+        use diwan_credential::{CertificateClaims, HolderIdHash};
+        const ROTATED: i64 = 1_800_000_000;
+        let before = Trust::new(&[7; 32], &options(&[])).expect("trust");
+        let after = Trust::new(&[7; 32], &options(&[ROTATED])).expect("trust");
+        assert_eq!(
+            before.certificate_key(ROTATED).kid(),
+            after.certificate_key(ROTATED - 1).kid(),
+            "generation 0 is the key used before rotations were configured"
+        );
+        assert_ne!(
+            after.certificate_key(ROTATED).kid(),
+            after.certificate_key(0).kid()
+        );
+        assert_eq!(after.keys().keys().len(), 2);
+        let claims = |issued_at| CertificateClaims {
+            issuer: "Diwan".into(),
+            issued_at,
+            expires_at: None,
+            certificate_id: "BC-2026-000001".into(),
+            service_id: "birth_certificate".into(),
+            service_version: 1,
+            holder_name: "Test".into(),
+            holder_id_hash: HolderIdHash::from_bytes([1; 16]),
+            fields: Default::default(),
+            title: None,
+        };
+        let old =
+            diwan_credential::sign(&claims(ROTATED - 10), before.certificate_key(ROTATED - 10))
+                .expect("sign");
+        let new =
+            diwan_credential::sign(&claims(ROTATED + 10), after.certificate_key(ROTATED + 10))
+                .expect("sign");
+        for payload in [&old, &new] {
+            diwan_credential::verify(payload, after.keys(), ROTATED + 20).expect("verifies");
+        }
+        // A certificate dated after the rotation but signed with the old key is refused.
+        let backdated =
+            diwan_credential::sign(&claims(ROTATED + 10), after.certificate_key(0)).expect("sign");
+        assert!(diwan_credential::verify(&backdated, after.keys(), ROTATED + 20).is_err());
     }
 }

@@ -40,6 +40,13 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Log filter, e.g. `info` or `diwan=debug`.
     pub log: String,
+    /// The name of the tamper-evident log and of its checkpoint key (C2SP key name: no
+    /// spaces, no `+`). Choose it once: auditors pin it.
+    pub ledger_origin: String,
+    /// The issuer named in certificates.
+    pub certificate_issuer: String,
+    /// RFC 3339 instants at which a new certificate signing key took over, oldest first.
+    pub certificate_key_rotations: Vec<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -77,11 +84,34 @@ impl Default for Config {
             session_ttl_secs: 12 * 3600,
             max_upload_bytes: 10 * 1024 * 1024,
             log: "info".into(),
+            ledger_origin: diwan_server::trust::DEFAULT_LEDGER_ORIGIN.into(),
+            certificate_issuer: "Diwan".into(),
+            certificate_key_rotations: Vec::new(),
         }
     }
 }
 
 impl Config {
+    /// The trust settings as the server takes them (rotation instants parsed).
+    pub fn trust(&self) -> anyhow::Result<diwan_server::trust::TrustOptions> {
+        let rotations = self
+            .certificate_key_rotations
+            .iter()
+            .map(|text| {
+                time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                    .map(|t| t.unix_timestamp())
+                    .with_context(|| {
+                        format!("certificate_key_rotations: {text:?} is not an RFC 3339 time")
+                    })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(diwan_server::trust::TrustOptions {
+            ledger_origin: self.ledger_origin.clone(),
+            certificate_issuer: self.certificate_issuer.clone(),
+            certificate_key_rotations: rotations,
+        })
+    }
+
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
@@ -166,6 +196,19 @@ max_upload_bytes = 10485760
 
 # Log filter (tracing-subscriber syntax).
 log = "info"
+
+# The tamper-evident log's name, which is also its checkpoint key's name.
+# Auditors pin it with the key: choose it once, e.g. "ledger.diwan.gov.eg".
+ledger_origin = "diwan.local/ledger"
+
+# The issuer named in every certificate.
+certificate_issuer = "Diwan"
+
+# Certificate signing keys are derived from the secret, one generation per
+# rotation. To rotate, append the instant the new key takes over (on every
+# node, before that instant); old keys stay published for what they signed.
+# certificate_key_rotations = ["2027-01-01T00:00:00Z"]
+certificate_key_rotations = []
 "#;
 
 #[cfg(test)]
@@ -182,6 +225,12 @@ mod tests {
         assert_eq!(parsed.data_dir, d.data_dir);
         assert_eq!(parsed.otp_ttl_secs, d.otp_ttl_secs);
         assert_eq!(parsed.max_upload_bytes, d.max_upload_bytes);
+        assert_eq!(parsed.ledger_origin, d.ledger_origin);
+        assert_eq!(parsed.certificate_issuer, d.certificate_issuer);
+        assert_eq!(
+            parsed.certificate_key_rotations,
+            d.certificate_key_rotations
+        );
     }
 
     #[test]

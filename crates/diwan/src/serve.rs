@@ -46,6 +46,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         otp_ttl_secs: config.otp_ttl_secs,
         session_ttl_secs: config.session_ttl_secs,
         max_upload_bytes: config.max_upload_bytes,
+        trust: config.trust()?,
     };
     let state = build_state(store, &options).await?;
     let services = state.catalog.services.len();

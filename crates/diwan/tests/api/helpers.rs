@@ -190,6 +190,7 @@ pub fn node_options(data_dir: &Path) -> NodeOptions {
         otp_ttl_secs: 300,
         session_ttl_secs: 3600,
         max_upload_bytes: 10 * 1024 * 1024,
+        trust: Default::default(),
     }
 }
 
