@@ -104,6 +104,11 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/healthz", get(health::healthz))
         .route("/.well-known/diwan/keys", get(certificates::keys))
+        .route(
+            "/verify",
+            get(crate::pages::verify::form).post(crate::pages::verify::submit),
+        )
+        .route("/assets/diwan.css", get(crate::pages::stylesheet))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))

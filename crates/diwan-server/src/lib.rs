@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod pages;
 pub mod routes;
 pub mod sms;
 pub mod startup;

@@ -75,6 +75,8 @@ pub struct ApplicationDto {
     pub terminal: bool,
     /// Send back as `expected_version` when acting.
     pub version: i64,
+    /// The form data. `null` in an officer's list: opening the application (a recorded
+    /// read) shows it.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
     /// Unix milliseconds.
@@ -515,10 +517,20 @@ pub async fn list(
     let next_before = (apps.len() as u32 == limit)
         .then(|| apps.last().map(|a| a.id.clone()))
         .flatten();
-    Ok(Json(ApplicationList {
-        items: apps.iter().map(|a| dto(&state, a, &caller)).collect(),
-        next_before,
-    }))
+    // An officer's queue carries no form data: reading a citizen's data means opening the
+    // application, which is recorded in the ledger (a page of 50 would otherwise be 50
+    // unrecorded reads).
+    let items = apps
+        .iter()
+        .map(|a| {
+            let mut item = dto(&state, a, &caller);
+            if !caller.is_citizen() {
+                item.data = serde_json::Value::Null;
+            }
+            item
+        })
+        .collect();
+    Ok(Json(ApplicationList { items, next_before }))
 }
 
 /// Takes a workflow action. `409` if someone acted since `expected_version`.

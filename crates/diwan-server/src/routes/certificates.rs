@@ -215,47 +215,95 @@ pub async fn verify(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> ApiResult<Json<VerifyResponse>> {
-    verify_payload(&state, req.payload.trim()).await.map(Json)
+    let verdict = verdict(&state, req.payload.trim()).await?;
+    let claims = verdict
+        .claims
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    Ok(Json(VerifyResponse {
+        valid: verdict.valid(),
+        revoked: verdict.revoked_at.is_some(),
+        claims,
+        reason: verdict.reason.map(|r| r.code.to_owned()),
+        message_ar: verdict.reason.map(|r| r.message_ar.to_owned()),
+        message_en: verdict.reason.map(|r| r.message_en.to_owned()),
+        revoked_at: verdict.revoked_at,
+        revoke_reason: verdict.revoke_reason,
+    }))
 }
 
-/// Shared by the API and the public page.
-pub async fn verify_payload(state: &AppState, payload: &str) -> ApiResult<VerifyResponse> {
-    let now = state.now_ms() / 1000;
-    match diwan_credential::verify(payload, state.trust.keys(), now) {
-        Err(e) => Ok(VerifyResponse {
-            valid: false,
-            revoked: false,
-            claims: None,
-            reason: Some(e.code().to_owned()),
-            message_ar: Some(e.message_ar().to_owned()),
-            message_en: Some(e.message_en().to_owned()),
-            revoked_at: None,
-            revoke_reason: None,
-        }),
-        Ok(verified) => {
-            let stored = match state.store.get_certificate(verified.certificate_id()).await {
-                Ok(c) => Some(c),
-                Err(StoreError::NotFound) => None,
-                Err(e) => return Err(e.into()),
-            };
-            let revoked_at = stored.as_ref().and_then(|c| c.revoked_at);
-            let claims = serde_json::to_value(&verified.claims).map_err(ApiError::internal)?;
-            Ok(VerifyResponse {
-                valid: revoked_at.is_none(),
-                revoked: revoked_at.is_some(),
-                claims: Some(claims),
-                reason: revoked_at.map(|_| "revoked".to_owned()),
-                message_ar: revoked_at.map(|_| "ألغت الجهة المصدرة هذه الشهادة".to_owned()),
-                message_en: revoked_at.map(|_| "The issuer revoked this certificate".to_owned()),
-                revoked_at,
-                revoke_reason: stored.and_then(|c| c.revoke_reason),
-            })
-        }
+/// Why a certificate is not valid: a stable code and what to tell a person.
+#[derive(Debug, Clone, Copy)]
+pub struct Reason {
+    pub code: &'static str,
+    pub message_ar: &'static str,
+    pub message_en: &'static str,
+}
+
+/// What verifying a payload found, for the API and the public page alike.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// The authentic claims (also for an expired certificate), if the signature holds.
+    pub claims: Option<diwan_credential::CertificateClaims>,
+    pub reason: Option<Reason>,
+    pub revoked_at: Option<i64>,
+    pub revoke_reason: Option<String>,
+}
+
+impl Verdict {
+    pub fn valid(&self) -> bool {
+        self.reason.is_none()
     }
 }
 
+const REVOKED: Reason = Reason {
+    code: "revoked",
+    message_ar: "ألغت الجهة المصدرة هذه الشهادة",
+    message_en: "The issuer revoked this certificate",
+};
+
+/// Checks the signature, key and dates offline, then revocation in the store.
+pub async fn verdict(state: &AppState, payload: &str) -> ApiResult<Verdict> {
+    let now = state.now_ms() / 1000;
+    let verified = match diwan_credential::verify(payload, state.trust.keys(), now) {
+        Ok(verified) => verified,
+        Err(e) => {
+            return Ok(Verdict {
+                // An expired certificate is authentic: its claims are still worth showing.
+                claims: match &e {
+                    diwan_credential::VerifyError::Expired { certificate, .. } => {
+                        Some(certificate.claims.clone())
+                    }
+                    _ => None,
+                },
+                reason: Some(Reason {
+                    code: e.code(),
+                    message_ar: e.message_ar(),
+                    message_en: e.message_en(),
+                }),
+                revoked_at: None,
+                revoke_reason: None,
+            });
+        }
+    };
+    let stored = match state.store.get_certificate(verified.certificate_id()).await {
+        Ok(c) => Some(c),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let revoked_at = stored.as_ref().and_then(|c| c.revoked_at);
+    Ok(Verdict {
+        claims: Some(verified.claims),
+        reason: revoked_at.map(|_| REVOKED),
+        revoked_at,
+        revoke_reason: stored.and_then(|c| c.revoke_reason),
+    })
+}
+
 /// `YYYY-MM-DD` (UTC) of a time in milliseconds.
-fn date(ms: i64) -> String {
+pub(crate) fn date(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(ms / 1000)
         .map(|t| {
             let d = t.date();

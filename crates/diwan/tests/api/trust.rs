@@ -67,6 +67,22 @@ async fn a_citizen_sees_every_read_and_action_by_others() {
     assert!(read["officer_id"].as_str().is_some_and(|s| !s.is_empty()));
     assert_eq!(read["application_id"], id.as_str());
 
+    // An officer's list carries no form data, so listing is not an unrecorded read; the
+    // citizen's own list does.
+    let queue = app.get_ok("/applications?all=true", &clerk).await;
+    assert!(
+        queue["items"].as_array().is_some_and(
+            |items| !items.is_empty() && items.iter().all(|item| item["data"].is_null())
+        )
+    );
+    let mine = app.get_ok("/applications", &citizen).await;
+    assert_eq!(mine["items"][0]["data"]["holder_name"], "محمد أحمد علي حسن");
+    let again = app.get_ok("/me/access-log", &citizen).await;
+    assert_eq!(
+        again["entries"].as_array().map(Vec::len),
+        Some(entries.len())
+    );
+
     // Officers have no access log of their own; another citizen sees nothing of this file.
     assert_problem(
         app.get("/me/access-log", Some(&clerk)).await,
@@ -310,4 +326,83 @@ impl Public for TestApp {
         assert_eq!(response.status(), StatusCode::OK, "GET {path}");
         response.json().await.expect("a JSON body")
     }
+}
+
+/// `application/x-www-form-urlencoded` value: every byte but letters and digits escaped.
+fn form_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_public_verify_page_works_without_script_in_both_languages() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    let (id, citizen, _, _) = approved(&app).await;
+    let payload = app
+        .get_ok(&format!("/applications/{id}/certificate"), &citizen)
+        .await["payload"]
+        .as_str()
+        .expect("payload")
+        .to_owned();
+
+    let page = app
+        .client
+        .get(format!("{}/verify", app.base))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("script-src"), "no script at all: {csp}");
+    let body = page.text().await.expect("html");
+    assert!(body.contains(r#"<html lang="ar" dir="rtl">"#));
+    assert!(
+        body.contains(r#"<label for="payload">"#),
+        "a label tied to the field"
+    );
+
+    let post = |text: String| {
+        app.client
+            .post(format!("{}/verify", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("payload={}", form_value(&text)))
+            .send()
+    };
+    let valid = post(payload.clone())
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("html");
+    assert!(valid.contains("الشهادة صحيحة"), "Arabic verdict");
+    assert!(
+        valid.contains("The certificate is valid"),
+        "English verdict"
+    );
+    assert!(valid.contains("محمد أحمد علي حسن"), "the holder");
+    assert!(!valid.contains(NID_A), "no national ID on the page");
+
+    let hostile = post("<script>alert(1)</script>".to_owned())
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("html");
+    assert!(hostile.contains("الشهادة غير صحيحة"));
+    assert!(hostile.contains("bad_prefix"), "the reason code is shown");
+    assert!(!hostile.contains("<script>"), "the input is escaped");
+    assert!(hostile.contains("alert(1)"), "and shown back as text");
 }
