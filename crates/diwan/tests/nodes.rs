@@ -1,7 +1,8 @@
 //! Many nodes, one PostgreSQL: two real `diwan serve` processes share a database. An
 //! application submitted through one is acted on through the other; retries across nodes make
 //! no duplicate; stale versions are refused across nodes; the event sequence stays one,
-//! gap-free. Skipped, loudly, where no PostgreSQL is configured.
+//! gap-free; the ledger is one tree with one order, whichever node serves it. Skipped,
+//! loudly, where no PostgreSQL is configured.
 
 #![allow(
     clippy::expect_used,
@@ -193,6 +194,7 @@ async fn two_nodes_on_one_postgresql_keep_every_invariant() {
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 21);
     let mut seqs = Vec::new();
+    let mut by_seq = std::collections::BTreeMap::new();
     for item in items {
         let app_id = item["id"].as_str().unwrap();
         let node = if seqs.len() % 2 == 0 { &a } else { &b };
@@ -214,6 +216,12 @@ async fn two_nodes_on_one_postgresql_keep_every_invariant() {
         };
         assert_eq!(versions, sorted, "events of {app_id} in version order");
         seqs.extend(events.iter().map(|e| e["seq"].as_i64().unwrap()));
+        by_seq.extend(events.iter().map(|e| {
+            (
+                e["seq"].as_i64().unwrap(),
+                (app_id.to_owned(), e["version"].as_u64().unwrap()),
+            )
+        }));
     }
     seqs.sort();
     let expected: Vec<i64> = (1..=seqs.len() as i64).collect();
@@ -221,6 +229,98 @@ async fn two_nodes_on_one_postgresql_keep_every_invariant() {
         seqs, expected,
         "one gap-free event sequence across both nodes"
     );
+
+    // One log behind both nodes: the same key, a checkpoint from A that B's entries make,
+    // B's later checkpoint consistent with it, and the event leaves in event-sequence order.
+    let text = |url: String| {
+        let client = client.clone();
+        async move {
+            let response = client.get(&url).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "GET {url}");
+            response.text().await.unwrap()
+        }
+    };
+    let vkey = text(format!("{}/ledger/vkey", a.base)).await;
+    assert_eq!(vkey, text(format!("{}/ledger/vkey", b.base)).await);
+    let vkey = diwan_ledger::VerifierKey::parse(vkey.trim()).unwrap();
+    let seen_on_a = diwan_ledger::verify_checkpoint(
+        text(format!("{}/ledger/checkpoint", a.base))
+            .await
+            .as_bytes(),
+        &vkey,
+    )
+    .unwrap();
+    let mut leaves = Vec::new();
+    while (leaves.len() as u64) < seen_on_a.size {
+        let page: Value = serde_json::from_str(
+            &text(format!(
+                "{}/ledger/entries?start={}&end={}",
+                b.base,
+                leaves.len(),
+                seen_on_a.size
+            ))
+            .await,
+        )
+        .unwrap();
+        for entry in page["entries"].as_array().unwrap() {
+            use base64::Engine;
+            leaves.push(
+                base64::engine::general_purpose::STANDARD
+                    .decode(entry["data"].as_str().unwrap())
+                    .unwrap(),
+            );
+        }
+    }
+    let mut tree = diwan_ledger::MemoryTree::new();
+    let mut event_leaves = Vec::new();
+    for leaf in &leaves {
+        tree.push(diwan_ledger::leaf_hash(leaf)).unwrap();
+        if let diwan_ledger::LedgerEntry::ApplicationEvent(e) =
+            diwan_ledger::LedgerEntry::from_bytes(leaf).unwrap()
+        {
+            event_leaves.push((e.application_id, e.version));
+        }
+    }
+    assert_eq!(
+        tree.root(),
+        seen_on_a.root,
+        "B serves the entries A's checkpoint signs"
+    );
+    let in_seq_order: Vec<(String, u64)> = by_seq.into_values().collect();
+    assert_eq!(
+        event_leaves, in_seq_order,
+        "the event leaves are in event-sequence order: one order for both"
+    );
+    let seen_on_b = diwan_ledger::verify_checkpoint(
+        text(format!("{}/ledger/checkpoint", b.base))
+            .await
+            .as_bytes(),
+        &vkey,
+    )
+    .unwrap();
+    assert!(seen_on_b.size >= seen_on_a.size);
+    let proof: Value = serde_json::from_str(
+        &text(format!(
+            "{}/ledger/proof/consistency?from={}&to={}",
+            a.base, seen_on_a.size, seen_on_b.size
+        ))
+        .await,
+    )
+    .unwrap();
+    let hashes: Vec<diwan_ledger::Hash> = proof["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| diwan_ledger::Hash::from_base64(h.as_str().unwrap()).unwrap())
+        .collect();
+    diwan_ledger::verify_consistency(
+        seen_on_a.size,
+        seen_on_b.size,
+        &seen_on_a.root,
+        &seen_on_b.root,
+        &hashes,
+    )
+    .unwrap();
     a.kill_9();
     b.kill_9();
 }
