@@ -89,13 +89,81 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|t| !t.is_empty() && t.len() <= 256)
             .ok_or_else(ApiError::unauthenticated)?;
         let hash = token_hash(token);
-        match state.store.session_user(&hash, state.now_ms()).await {
+        match session_user(state, &hash).await {
             Ok(user) => Ok(Caller {
                 user,
                 token_hash: hash,
             }),
             Err(StoreError::NotFound) => Err(ApiError::unauthenticated()),
             Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The user of a live session: from this node's short-lived cache when it was looked up
+/// moments ago, else from the store. Saves a database round trip on most requests of a busy
+/// client; the price is that a session ended on *another* node stays usable here for at most
+/// `session_cache_ms` (ending it on this node takes effect at once: [`end_session`]).
+pub async fn session_user(state: &AppState, hash: &str) -> Result<User, StoreError> {
+    let now = state.now_ms();
+    if let Some(user) = state.sessions.get(hash, now) {
+        return Ok(user);
+    }
+    let user = state.store.session_user(hash, now).await?;
+    state.sessions.put(hash, &user, now);
+    Ok(user)
+}
+
+/// Ends a session everywhere (the store) and at once on this node (its cache).
+pub async fn end_session(state: &AppState, hash: &str) -> Result<(), StoreError> {
+    state.sessions.forget(hash);
+    state.store.delete_session(hash).await
+}
+
+/// Sessions looked up in the last `ttl_ms`, by token hash.
+pub struct SessionCache {
+    ttl_ms: i64,
+    entries: Mutex<HashMap<String, (User, i64)>>,
+}
+
+/// The most sessions a node remembers; past it the cache starts over (a busy node's working
+/// set fits many times over, and a flood of made-up tokens cannot grow it: only sessions
+/// the store confirmed are cached).
+const SESSION_CACHE_MAX: usize = 100_000;
+
+impl SessionCache {
+    /// `ttl_ms` 0 turns the cache off.
+    pub fn new(ttl_ms: i64) -> SessionCache {
+        SessionCache {
+            ttl_ms,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, hash: &str, now: i64) -> Option<User> {
+        if self.ttl_ms <= 0 {
+            return None;
+        }
+        let entries = self.entries.lock().ok()?;
+        let (user, cached_at) = entries.get(hash)?;
+        (now - cached_at < self.ttl_ms && now >= *cached_at).then(|| user.clone())
+    }
+
+    fn put(&self, hash: &str, user: &User, now: i64) {
+        if self.ttl_ms <= 0 {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= SESSION_CACHE_MAX {
+                entries.clear();
+            }
+            entries.insert(hash.to_owned(), (user.clone(), now));
+        }
+    }
+
+    fn forget(&self, hash: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(hash);
         }
     }
 }

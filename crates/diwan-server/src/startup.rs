@@ -127,6 +127,7 @@ pub async fn build_state_with_clock(
         country: Arc::new(country),
         sms: Arc::new(sms),
         clock,
+        sessions: Arc::new(crate::auth::SessionCache::new(settings.session_cache_ms)),
         settings: Arc::new(settings),
         login_limiter: Arc::new(LoginLimiter::default()),
         trust: Arc::new(trust),

@@ -56,6 +56,9 @@ pub struct ServerSettings {
     pub login_window_secs: i64,
     pub max_json_bytes: usize,
     pub max_upload_bytes: usize,
+    /// How long a node may reuse a session it looked up (0: never). A session ended on
+    /// another node stays usable here for at most this long.
+    pub session_cache_ms: i64,
 }
 
 impl ServerSettings {
@@ -72,6 +75,7 @@ impl ServerSettings {
             login_window_secs: 900,
             max_json_bytes: 1024 * 1024,
             max_upload_bytes: 10 * 1024 * 1024,
+            session_cache_ms: 2_000,
         }
     }
 }
@@ -87,6 +91,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<ServerSettings>,
     pub login_limiter: Arc<crate::auth::LoginLimiter>,
+    /// Sessions confirmed by the store in the last moments (`session_cache_ms`).
+    pub sessions: Arc<crate::auth::SessionCache>,
     /// Keys for the ledger and certificates, derived from the deployment secret.
     pub trust: Arc<crate::trust::Trust>,
     /// This node's request metrics (recording starts when the metrics listener is served).

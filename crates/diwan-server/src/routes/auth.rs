@@ -393,7 +393,7 @@ fn bad_login() -> ApiError {
 #[utoipa::path(post, path = "/auth/logout", tag = "sign-in", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
-    state.store.delete_session(&caller.token_hash).await?;
+    crate::auth::end_session(&state, &caller.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
