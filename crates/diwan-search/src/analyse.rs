@@ -1,7 +1,7 @@
 //! From text to terms: the one pipeline that indexed text and queries both go through
 //! (normalise, split, drop stop words, stem), plus the Arabizi keys of Latin query words.
 
-use crate::{arabizi, normalise, stem, stopwords};
+use crate::{arabizi, lexicon, normalise, stem, stopwords};
 
 /// Which steps of the pipeline run. Everything is on in Diwan; the switches exist so the
 /// accuracy report can show what each step is worth (`diwan bench search --steps`).
@@ -38,9 +38,10 @@ impl Default for Steps {
 /// A word of a query, ready to look up.
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueryWord {
-    /// An Arabic-script word: its stem, and the stem without a glued-on و/ب/ل/ف/ك if it may
-    /// have one.
-    Arabic(String, Option<String>),
+    /// An Arabic-script word: its stem, the stem without a glued-on و/ب/ل/ف/ك if it may
+    /// have one, and the stems of the formal words it may mean (`lexicon.rs`: "اجدد" →
+    /// "تجديد").
+    Arabic(String, Option<String>, Vec<String>),
     /// A Latin-script word: its English stem, and the consonant keys it has if it is Arabizi.
     Latin {
         english: String,
@@ -122,14 +123,24 @@ pub fn query_words(text: &str, steps: Steps) -> Vec<QueryWord> {
         }
         let word = if w.chars().any(is_arabic_char) {
             if !steps.stem {
-                QueryWord::Arabic(w, None)
+                QueryWord::Arabic(w, None, Vec::new())
             } else {
                 let bare = stem::clitic_free(&w);
                 // "وعايز" is "and I want": still a filler.
                 if stopwords::is_arabic_stop(&w) || bare.is_some_and(stopwords::is_arabic_stop) {
                     continue;
                 }
-                QueryWord::Arabic(stem::arabic(&w), bare.map(stem::arabic))
+                let mut meanings: Vec<String> = Vec::new();
+                for m in lexicon::meanings(&w)
+                    .into_iter()
+                    .chain(bare.map(lexicon::meanings).unwrap_or_default())
+                {
+                    let m = stem::arabic(m);
+                    if !meanings.contains(&m) {
+                        meanings.push(m);
+                    }
+                }
+                QueryWord::Arabic(stem::arabic(&w), bare.map(stem::arabic), meanings)
             }
         } else {
             let trimmed = trim_latin(&w);
@@ -180,10 +191,10 @@ mod tests {
         assert_eq!(
             words,
             [
-                QueryWord::Arabic("اطلع".into(), None),
-                QueryWord::Arabic("شهاد".into(), None),
-                QueryWord::Arabic("ميلاد".into(), None),
-                QueryWord::Arabic("لابن".into(), Some("ابن".into())),
+                QueryWord::Arabic("اطلع".into(), None, vec!["استخراج".into()]),
+                QueryWord::Arabic("شهاد".into(), None, Vec::new()),
+                QueryWord::Arabic("ميلاد".into(), None, Vec::new()),
+                QueryWord::Arabic("لابن".into(), Some("ابن".into()), Vec::new()),
             ]
         );
         let latin = query_words("3ayez el beta2a", Steps::ALL);

@@ -58,6 +58,9 @@ const NAME: f32 = 3.0;
 const KEYWORDS: f32 = 2.5;
 const DESCRIPTION: f32 = 1.0;
 const RELATED: f32 = 0.4;
+/// How much a service that only lists a word among its papers counts towards how common the
+/// word is: "شهادة ميلاد" is a paper for half the catalogue, and still the name of one service.
+const RELATED_DF: f32 = 0.25;
 /// BM25 saturation and length normalisation.
 const K1: f32 = 1.2;
 const B: f32 = 0.5;
@@ -68,14 +71,33 @@ const ARABIZI_SURE: f32 = 0.9;
 const ARABIZI_MAYBE: f32 = 0.6;
 /// A word read without a glued-on و/ب/ل/ف/ك.
 const CLITIC: f32 = 0.85;
+/// A word read as the formal word it means ("اجدد" as "تجديد", "العربية" as "السيارة").
+const MEANING: f32 = 0.9;
 /// When Diwan stands behind its first answer. Both must hold:
-/// - the service explains enough of the query: the share of the query words' weight that it
-///   matches (see `coverage`). Questions about the weather or a football match that happen to
-///   share a word with a service fall below it;
+/// - the service explains enough of the query (see `coverage`): per word, the weight of its
+///   best reading found in the service, discounted by where it is found (`strength`: a word
+///   met only in the service's list of papers says little that the service is the one), over
+///   the weight of the whole query, where a word that is no service's subject counts as a
+///   rare word. Questions about the weather, a football match or a bill that share a word or
+///   two with a service fall below it;
 /// - the score is high enough in absolute terms, counted in "rare words": the weight of one
 ///   word found in a single service, so the bar keeps its meaning as a catalogue grows.
-const CONFIDENT_COVERAGE: f32 = 0.28;
+const CONFIDENT_COVERAGE: f32 = 0.32;
+/// A description makes a word the service's subject; a list of papers does not.
+const SUBJECT: f32 = 0.6;
 const CONFIDENT_RARE_WORDS: f32 = 1.6;
+
+/// How much finding a word in a field says that the service is about it: its name or the
+/// words people use for it say so; its description less; its list of papers hardly.
+fn strength(field: f32) -> f32 {
+    if field >= KEYWORDS {
+        1.0
+    } else if field >= DESCRIPTION {
+        SUBJECT
+    } else {
+        0.2
+    }
+}
 
 #[derive(Debug)]
 struct Service {
@@ -91,6 +113,12 @@ pub struct SearchIndex {
     term_ids: HashMap<String, u32>,
     /// Per term: (service, BM25F pseudo-frequency), services ascending.
     postings: Vec<Vec<(u32, f32)>>,
+    /// Beside each posting: how much the term says the service is about it, by the strongest
+    /// field it is found in (see `strength`).
+    strengths: Vec<Vec<f32>>,
+    /// Per term: its strongest strength in any service; below `SUBJECT`, no service is about
+    /// it.
+    subject: Vec<f32>,
     idf: Vec<f32>,
     /// Consonant key → the Arabic terms that have it.
     keys: HashMap<String, Vec<u32>>,
@@ -141,32 +169,45 @@ impl SearchIndex {
             *slot = (*slot / docs.len().max(1) as f32).max(1.0);
         }
         let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
+        let mut strengths: Vec<Vec<f32>> = Vec::new();
+        // Per term: in how many services it is part of what the service is (name, keywords,
+        // description), counting a service that only lists it among its papers as a fraction.
+        let mut df: Vec<f32> = Vec::new();
         for (doc, fields) in analysed.iter().enumerate() {
-            let mut weights: HashMap<u32, f32> = HashMap::new();
+            let mut weights: HashMap<u32, (f32, f32)> = HashMap::new();
             for ((weight, words), avg) in fields.iter().zip(average) {
                 let norm = 1.0 - B + B * words.len() as f32 / avg;
                 for w in words {
                     let id = *term_ids.entry(w.clone()).or_insert_with(|| {
                         terms.push(w.clone());
                         postings.push(Vec::new());
+                        strengths.push(Vec::new());
+                        df.push(0.0);
                         (terms.len() - 1) as u32
                     });
-                    *weights.entry(id).or_default() += weight / norm;
+                    let slot = weights.entry(id).or_default();
+                    slot.0 += weight / norm;
+                    slot.1 = slot.1.max(*weight);
                 }
             }
-            for (term, tf) in weights {
+            let mut weights: Vec<(u32, (f32, f32))> = weights.into_iter().collect();
+            weights.sort_by_key(|(term, _)| *term);
+            for (term, (tf, field)) in weights {
                 if let Some(list) = postings.get_mut(term as usize) {
                     list.push((doc as u32, tf));
+                }
+                if let Some(list) = strengths.get_mut(term as usize) {
+                    list.push(strength(field));
+                }
+                if let Some(slot) = df.get_mut(term as usize) {
+                    *slot += if field > RELATED { 1.0 } else { RELATED_DF };
                 }
             }
         }
         let n = docs.len() as f32;
-        let idf = postings
+        let idf = df
             .iter()
-            .map(|p| {
-                let df = p.len() as f32;
-                (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
-            })
+            .map(|df| (1.0 + (n - df + 0.5) / (df + 0.5)).ln())
             .collect();
         let mut keys: HashMap<String, Vec<u32>> = HashMap::new();
         let mut fuzzy = FuzzyVocab::default();
@@ -190,6 +231,11 @@ impl SearchIndex {
                 .collect(),
             term_ids,
             postings,
+            subject: strengths
+                .iter()
+                .map(|list| list.iter().copied().fold(0.0, f32::max))
+                .collect(),
+            strengths,
             idf,
             keys,
             fuzzy,
@@ -215,14 +261,20 @@ impl SearchIndex {
             None => out.push((term, sim)),
         };
         let spelled = match word {
-            QueryWord::Arabic(w, _) => w,
+            QueryWord::Arabic(w, _, _) => w,
             QueryWord::Latin { english, .. } => english,
         };
         // "لابني" may be ل + ابني: the second reading, a little less sure.
-        if let QueryWord::Arabic(_, Some(bare)) = word
-            && let Some(term) = self.term_ids.get(bare.as_str())
-        {
-            add(*term, CLITIC);
+        if let QueryWord::Arabic(_, bare, meanings) = word {
+            if let Some(term) = bare.as_ref().and_then(|b| self.term_ids.get(b.as_str())) {
+                add(*term, CLITIC);
+            }
+            // "اجدد" is "تجديد" said as a verb.
+            for m in meanings {
+                if let Some(term) = self.term_ids.get(m.as_str()) {
+                    add(*term, MEANING);
+                }
+            }
         }
         let exact = self.term_ids.get(spelled.as_str()).copied();
         if let QueryWord::Latin {
@@ -269,16 +321,17 @@ impl SearchIndex {
             total += word_max;
             let mut best = 0f32;
             for &(term, sim) in word_readings {
-                let holds = self
+                let at = self
                     .postings
                     .get(term as usize)
-                    .is_some_and(|p| p.binary_search_by_key(&doc, |(d, _)| *d).is_ok());
-                if holds {
-                    let idf = self.idf.get(term as usize).copied().unwrap_or(0.0);
-                    best = best.max(idf * sim);
-                }
+                    .and_then(|p| p.binary_search_by_key(&doc, |(d, _)| *d).ok());
+                let strength = at
+                    .and_then(|i| self.strengths.get(term as usize)?.get(i).copied())
+                    .unwrap_or(0.0);
+                let idf = self.idf.get(term as usize).copied().unwrap_or(0.0);
+                best = best.max(idf * sim * strength);
             }
-            explained += best;
+            explained += best.min(*word_max);
         }
         if total > 0.0 { explained / total } else { 0.0 }
     }
@@ -319,17 +372,23 @@ impl SearchIndex {
         let mut scores = vec![0f32; self.services.len()];
         let mut best_for_word = vec![0f32; self.services.len()];
         let mut touched: Vec<u32> = Vec::new();
-        // Each word's readings and the weight of its best one, for `coverage`. A word the
-        // index does not know still weighs half a rare word: a question about football that
-        // shares one word with a service is mostly not about the service.
-        let unknown_word = 0.5 * self.rare_word;
+        // Each word's readings and the weight of its best one, for `coverage`. A word that
+        // is no service's subject — unknown to the index, or found only in lists of papers
+        // ("bill", "receipt") — weighs a whole rare word: a question whose main word Diwan
+        // does not know ("sell the car", "the ma'zoun") is mostly not about any service, even
+        // when its other words are.
         let mut all_readings: Vec<(Vec<(u32, f32)>, f32)> = Vec::with_capacity(words.len());
         for word in &words {
             let readings = self.expand(word);
             let mut word_max = 0f32;
+            let mut subject = false;
             for &(term, sim) in &readings {
                 let idf = self.idf.get(term as usize).copied().unwrap_or(0.0);
                 word_max = word_max.max(idf * sim);
+                subject |= self
+                    .subject
+                    .get(term as usize)
+                    .is_some_and(|s| *s >= SUBJECT);
                 for (doc, tf) in self
                     .postings
                     .get(term as usize)
@@ -345,7 +404,12 @@ impl SearchIndex {
                     }
                 }
             }
-            all_readings.push((readings, word_max.max(unknown_word)));
+            let weight = if subject {
+                word_max
+            } else {
+                word_max.max(self.rare_word)
+            };
+            all_readings.push((readings, weight));
             // A word counts once per service, through its best reading.
             for doc in touched.drain(..) {
                 if let (Some(total), Some(best)) = (

@@ -3,8 +3,8 @@
 //! missing hamzas and Eastern digits — and gets the services that fit, best first, or an
 //! honest "no confident match".
 //!
-//! The crate owns the text pipeline (`normalise`, `stopwords`, `stem`, `arabizi`, `fuzzy`,
-//! `analyse`), the in-memory index and its ranking (`index`), the bridge from a checked
+//! The crate owns the text pipeline (`normalise`, `stopwords`, `stem`, `lexicon`, `arabizi`,
+//! `fuzzy`, `analyse`), the in-memory index and its ranking (`index`), the bridge from a checked
 //! catalogue (`catalog`), and the accuracy measure (`eval`) with the trigram yardstick it is
 //! compared to (`baseline`).
 //!
@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod eval;
 pub mod fuzzy;
 pub mod index;
+pub mod lexicon;
 pub mod normalise;
 pub mod stem;
 pub mod stopwords;

@@ -65,11 +65,28 @@ pub fn arabic(word: &str) -> String {
         if let Some(rest) = w.strip_suffix(suffix)
             && rest.chars().count() >= *min_stem
         {
+            // A ta marbuta before a pronoun ("ملكيتها", "جنسيتي"): the word is `rest` + ه,
+            // which is stemmed on, so it meets "ملكيه" and "جنسيه" at one stem.
+            if suffix.starts_with('ت') && *suffix != "ات" {
+                return strip_suffix(&format!("{rest}ه"));
+            }
             w = rest;
             break;
         }
     }
     w.to_string()
+}
+
+/// The suffix rules alone, for a word whose prefix is already gone.
+fn strip_suffix(word: &str) -> String {
+    for (suffix, min_stem) in ARABIC_SUFFIXES {
+        if let Some(rest) = word.strip_suffix(suffix)
+            && rest.chars().count() >= *min_stem
+        {
+            return rest.to_string();
+        }
+    }
+    word.to_string()
 }
 
 /// The word without a one-letter conjunction or preposition glued to its front ("وعايز",
@@ -184,7 +201,7 @@ mod tests {
             arabic,
             "البطاقة بطاقتي للبطاقه وبالبطاقة بطاقات شهادة شهادتي الشهادات تموين التموين \
              مخالفات المخالفة مواطنين جنائي الجنائية وفاة وفاته بنتي ابني سجلي المدني عنوان \
-             ورق ولادة والدي مولود",
+             ورق ولادة والدي مولود ملكيتها الملكية جنسيتي",
             expect![[r#"
                 البطاقة → بطاق
                 بطاقتي → بطاق
@@ -212,6 +229,9 @@ mod tests {
                 ولادة → ولاد
                 والدي → والد
                 مولود → مولود
+                ملكيتها → ملك
+                الملكية → ملك
+                جنسيتي → جنس
             "#]],
         );
     }

@@ -74,11 +74,14 @@ fn print(name: &str, r: &Report) {
 /// The floors: the level reached when this test was last raised (top-1, top-3, `none`
 /// questions rejected). Raise them when search improves; a change that lowers them needs a
 /// reason. Targets: top-1 ≥ 90%, top-3 ≥ 97%, none rejected ≥ 85%.
-const DEV_TOP1: f64 = 0.877; // 158/180
-const DEV_TOP3: f64 = 0.961; // 173/180
-const DEV_NONE: f64 = 0.666; // 10/15
-const HELD_TOP1: f64 = 0.833; // 50/60
-const HELD_TOP3: f64 = 0.966; // 58/60
+const DEV_TOP1: f64 = 0.905; // 163/180
+const DEV_TOP3: f64 = 0.988; // 178/180
+const DEV_NONE: f64 = 0.866; // 13/15
+// One held-out query fewer than before the verb table and the calibrated `confident` rule
+// (50/60): the rule was set on the development part only and the held-out part is reported
+// as it falls, not tuned back.
+const HELD_TOP1: f64 = 0.816; // 49/60
+const HELD_TOP3: f64 = 1.0; // 60/60
 const HELD_NONE: f64 = 0.6; // 3/5
 
 #[test]
