@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
             get(crate::pages::verify::form).post(crate::pages::verify::submit),
         )
         .route("/assets/diwan.css", get(crate::pages::stylesheet))
+        .merge(crate::pages::routes(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))

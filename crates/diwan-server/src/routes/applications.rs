@@ -133,7 +133,7 @@ pub struct ListQuery {
     pub limit: Option<u32>,
 }
 
-fn dto(state: &AppState, app: &Application, caller: &Caller) -> ApplicationDto {
+pub(crate) fn dto(state: &AppState, app: &Application, caller: &Caller) -> ApplicationDto {
     let service = state.catalog.service(&app.service_id);
     let st = service.and_then(|s| s.workflow.state(&app.state));
     let actions = service
@@ -360,19 +360,46 @@ pub async fn create(
     let body = body.map_err(crate::extract::body_rejection)?;
     let key = idempotency_key(&headers)?;
     let ApiJson(req) = json_body::<NewApplicationRequest>(&headers, &body)?;
-    let service = state
-        .catalog
-        .service(&req.service_id)
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::invalid_field(
-                "service_id",
-                "unknown_service",
-                format!("لا توجد خدمة بالمعرّف «{}»", req.service_id),
-                format!("There is no service `{}`", req.service_id),
-            )
-        })?;
-    let form = validate(&state, &service, &req.data, &caller.user.id).await?;
+    let idempotency = key.map(|key| IdempotencyKey {
+        owner: caller.user.id.clone(),
+        key,
+        request_hash: sha256_hex(&body),
+    });
+    let created = submit(&state, &caller, &req.service_id, &req.data, idempotency).await?;
+    let body = dto(&state, &created.application, &caller);
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("/api/v1/applications/{}", created.application.id))
+    {
+        headers.insert(axum::http::header::LOCATION, v);
+    }
+    if created.replayed {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// Validates and records a citizen's application with its first event and ledger entry, in
+/// one store transaction: the API's `POST /applications` and the portal's form both submit
+/// through here.
+pub(crate) async fn submit(
+    state: &AppState,
+    caller: &Caller,
+    service_id: &str,
+    data: &serde_json::Value,
+    idempotency: Option<IdempotencyKey>,
+) -> ApiResult<diwan_store::Created> {
+    caller.require_citizen()?;
+    let service = state.catalog.service(service_id).cloned().ok_or_else(|| {
+        ApiError::invalid_field(
+            "service_id",
+            "unknown_service",
+            format!("لا توجد خدمة بالمعرّف «{service_id}»"),
+            format!("There is no service `{service_id}`"),
+        )
+    })?;
+    let form = validate(state, &service, data, &caller.user.id).await?;
     let now = state.now_ms();
     let year = time::OffsetDateTime::from_unix_timestamp(now / 1000)
         .map(|t| t.year())
@@ -408,7 +435,7 @@ pub async fn create(
             initial_state: service.workflow.initial.clone(),
             data: serde_json::Value::Object(form.values),
             uploads: form.uploads.iter().map(|u| u.upload_id.clone()).collect(),
-            idempotency: key.map(|key| IdempotencyKey { owner: caller.user.id.clone(), key, request_hash: sha256_hex(&body) }),
+            idempotency,
             at: now,
         })
         .await
@@ -429,18 +456,7 @@ pub async fn create(
             ),
             other => other.into(),
         })?;
-    let body = dto(&state, &created.application, &caller);
-    let mut response = (StatusCode::CREATED, Json(body)).into_response();
-    let headers = response.headers_mut();
-    if let Ok(v) =
-        HeaderValue::from_str(&format!("/api/v1/applications/{}", created.application.id))
-    {
-        headers.insert(axum::http::header::LOCATION, v);
-    }
-    if created.replayed {
-        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    Ok(response)
+    Ok(created)
 }
 
 /// The body is read as bytes so the idempotency hash covers exactly what the client sent.
@@ -547,7 +563,20 @@ pub async fn act(
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ActionRequest>,
 ) -> ApiResult<Json<ApplicationDto>> {
-    let app = load_visible(&state, &caller, &id, Purpose::Act).await?;
+    let updated = take_action(&state, &caller, &id, req).await?;
+    Ok(Json(dto(&state, &updated, &caller)))
+}
+
+/// Decides and records a workflow action with its ledger entry (and the certificate, on the
+/// way into the issuing state): the API's `POST …/actions` and the portal's forms both act
+/// through here.
+pub(crate) async fn take_action(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    req: ActionRequest,
+) -> ApiResult<Application> {
+    let app = load_visible(state, caller, id, Purpose::Act).await?;
     let service = state
         .catalog
         .service(&app.service_id)
@@ -597,7 +626,7 @@ pub async fn act(
     let decision = decision.map_err(workflow_error)?;
     let (new_data, uploads) = match &req.data {
         Some(data) if caller.is_citizen() => {
-            let form = validate(&state, &service, data, &app.applicant_id).await?;
+            let form = validate(state, &service, data, &app.applicant_id).await?;
             (
                 Some(serde_json::Value::Object(form.values)),
                 form.uploads.into_iter().map(|u| u.upload_id).collect(),
@@ -631,7 +660,7 @@ pub async fn act(
         )
         .map_err(ApiError::internal)?;
     let certificate =
-        crate::certificates::issue_on(&state, &service, &app, &decision.to, now).await?;
+        crate::certificates::issue_on(state, &service, &app, &decision.to, now).await?;
     let updated = state
         .store
         .apply_action(ActionCommit {
@@ -667,7 +696,7 @@ pub async fn act(
             ),
             other => other.into(),
         })?;
-    Ok(Json(dto(&state, &updated, &caller)))
+    Ok(updated)
 }
 
 fn workflow_error(e: WorkflowError) -> ApiError {

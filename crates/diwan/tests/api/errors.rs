@@ -336,7 +336,6 @@ async fn unknown_routes_are_404_and_wrong_methods_405() {
         app.api("/nothing-here"),
         app.api("/services/birth_certificate/extra"),
         format!("{}/nothing-here", app.base),
-        format!("{}/", app.base),
     ] {
         let response = app.client.get(&url).send().await.unwrap();
         assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;
