@@ -50,6 +50,13 @@ pub struct ServerSettings {
     /// At most this many codes per national ID per window.
     pub otp_sends_per_window: u32,
     pub otp_window_secs: i64,
+    /// At most this many codes per national ID per day: with `otp_max_attempts` tries each,
+    /// this bounds how many guesses anyone gets at one citizen's codes in a day.
+    pub otp_sends_per_day: u32,
+    /// Per mobile number (one may be registered for a whole family), per window and per day:
+    /// a number cannot be flooded with texts by cycling national IDs.
+    pub otp_phone_sends_per_window: u32,
+    pub otp_phone_sends_per_day: u32,
     pub session_ttl_secs: i64,
     /// Officer sign-in: failed attempts per username per window before refusing.
     pub login_failures_per_window: u32,
@@ -70,6 +77,9 @@ impl ServerSettings {
             otp_max_attempts: 5,
             otp_sends_per_window: 3,
             otp_window_secs: 900,
+            otp_sends_per_day: 10,
+            otp_phone_sends_per_window: 10,
+            otp_phone_sends_per_day: 30,
             session_ttl_secs: 12 * 3600,
             login_failures_per_window: 10,
             login_window_secs: 900,

@@ -81,7 +81,23 @@ pub trait Store: Send + Sync + 'static {
         otp: NewOtp,
         since: i64,
         max_sends: u32,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<bool> {
+        let limit = OtpLimit {
+            scope: OtpScope::NationalId,
+            since,
+            max_sends,
+        };
+        Ok(self.put_otp_within_limits(otp, &[limit]).await?.is_none())
+    }
+
+    /// Like [`Store::put_otp`], but only if every limit still has room, checked and recorded
+    /// atomically (also across nodes). `Some(limit)`, and nothing stored, names the first
+    /// limit that is reached.
+    async fn put_otp_within_limits(
+        &self,
+        otp: NewOtp,
+        limits: &[OtpLimit],
+    ) -> StoreResult<Option<OtpLimit>>;
 
     /// How many codes were sent to this national ID since `since` (for rate limits).
     async fn count_otps_since(&self, national_id: &str, since: i64) -> StoreResult<u32>;

@@ -278,6 +278,21 @@ pub struct NewOtp {
     pub expires_at: i64,
 }
 
+/// What a send limit counts: codes sent for one national ID, or to one mobile number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtpScope {
+    NationalId,
+    Phone,
+}
+
+/// At most `max_sends` codes since `since` (ms) per national ID or per phone number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OtpLimit {
+    pub scope: OtpScope,
+    pub since: i64,
+    pub max_sends: u32,
+}
+
 /// The outcome of checking a one-time code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OtpCheck {

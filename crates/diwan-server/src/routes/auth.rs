@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use diwan_domain::digits::to_ascii_digits;
-use diwan_store::{NewOtp, NewSession, OtpCheck, StoreError, User, UserKind};
+use diwan_store::{NewOtp, NewSession, OtpCheck, OtpLimit, OtpScope, StoreError, User, UserKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -154,21 +154,52 @@ pub async fn citizen_otp(
     // Made either way, so both answers cost the same work.
     let code = crypto::new_code().map_err(ApiError::internal)?;
     let code_hash = crypto::code_hash(&settings.secret.0, national_id.as_str(), &code);
+    const DAY_MS: i64 = 24 * 3600 * 1000;
+    let id_limits = [
+        (
+            window_start,
+            settings.otp_sends_per_window,
+            settings.otp_window_secs,
+        ),
+        (now - DAY_MS, settings.otp_sends_per_day, DAY_MS / 1000),
+    ];
     if !may_send {
-        // Nothing is stored, but the limit answers as it would for the real number.
-        let sent = state
-            .store
-            .count_otps_since(national_id.as_str(), window_start)
-            .await?;
-        if sent >= settings.otp_sends_per_window {
-            return Err(too_many_codes(settings.otp_window_secs));
+        // Nothing is stored, but the national ID's limits answer as they would for the real
+        // number (the phone's are not reached: nothing is sent to it).
+        for (since, max_sends, window_secs) in id_limits {
+            let sent = state
+                .store
+                .count_otps_since(national_id.as_str(), since)
+                .await?;
+            if sent >= max_sends {
+                return Err(too_many_codes(window_secs));
+            }
         }
     } else {
-        // The limit is checked and the code recorded in one store operation, so parallel
-        // requests cannot all slip under it.
-        let stored = state
+        let limit = |scope, since, max_sends| OtpLimit {
+            scope,
+            since,
+            max_sends,
+        };
+        let limits = [
+            limit(OtpScope::NationalId, id_limits[0].0, id_limits[0].1),
+            limit(OtpScope::NationalId, id_limits[1].0, id_limits[1].1),
+            limit(
+                OtpScope::Phone,
+                window_start,
+                settings.otp_phone_sends_per_window,
+            ),
+            limit(
+                OtpScope::Phone,
+                now - DAY_MS,
+                settings.otp_phone_sends_per_day,
+            ),
+        ];
+        // The limits are checked and the code recorded in one store operation, so parallel
+        // requests, on any node, cannot all slip under them.
+        let refused = state
             .store
-            .put_otp_within_limit(
+            .put_otp_within_limits(
                 NewOtp {
                     national_id: national_id.as_str().to_string(),
                     phone: phone.e164().to_string(),
@@ -176,12 +207,11 @@ pub async fn citizen_otp(
                     created_at: now,
                     expires_at: now + settings.otp_ttl_secs * 1000,
                 },
-                window_start,
-                settings.otp_sends_per_window,
+                &limits,
             )
             .await?;
-        if !stored {
-            return Err(too_many_codes(settings.otp_window_secs));
+        if let Some(limit) = refused {
+            return Err(too_many_codes((now - limit.since) / 1000));
         }
         let text = format!(
             "رمز الدخول إلى ديوان: {code}. لا تشاركه مع أحد. Diwan sign-in code: {code}. Do not share it."

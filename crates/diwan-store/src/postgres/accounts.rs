@@ -4,7 +4,10 @@ use deadpool_postgres::{GenericClient, Pool};
 
 use super::rows::{self, Db, USER_COLUMNS, UserKey, user_kind};
 use crate::display::mask;
-use crate::{NewOfficer, NewOtp, NewSession, OtpCheck, StoreError, StoreResult, User, UserKind};
+use crate::{
+    NewOfficer, NewOtp, NewSession, OtpCheck, OtpLimit, OtpScope, StoreError, StoreResult, User,
+    UserKind,
+};
 
 /// Reads one user by a unique column restricted to a kind when given, so an officer can never
 /// be found as a citizen or the other way round.
@@ -203,43 +206,51 @@ pub(super) async fn put_otp(pool: &Pool, otp: NewOtp) -> StoreResult<()> {
     tx.commit().await.db()
 }
 
-/// Counts and records under a transaction-scoped advisory lock on the national ID, so two
-/// nodes' requests for one ID queue for each other and cannot both pass the limit.
-pub(super) async fn put_otp_within_limit(
+/// Counts and records under transaction-scoped advisory locks on the national ID and on the
+/// phone number (taken in a fixed order, so two requests cannot wait on each other), so two
+/// nodes' requests for one ID or one number queue for each other and cannot both pass a limit.
+pub(super) async fn put_otp_within_limits(
     pool: &Pool,
     otp: NewOtp,
-    since: i64,
-    max_sends: u32,
-) -> StoreResult<bool> {
+    limits: &[OtpLimit],
+) -> StoreResult<Option<OtpLimit>> {
     let mut client = pool.get().await.db()?;
     let tx = client.transaction().await.db()?;
     tx.execute(
-        &tx.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 7261))")
-            .await
-            .db()?,
-        &[&otp.national_id],
+        &tx.prepare_cached(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(ARRAY[
+                 hashtextextended($1, 7261), hashtextextended($2, 7262)]) AS k ORDER BY k",
+        )
+        .await
+        .db()?,
+        &[&otp.national_id, &otp.phone],
     )
     .await
     .db()?;
-    let sent: i64 = tx
-        .query_one(
-            &tx.prepare_cached(
-                "SELECT COUNT(*) FROM otp_sends WHERE national_id = $1 AND at >= $2",
-            )
+    for limit in limits {
+        let sql = match limit.scope {
+            OtpScope::NationalId => {
+                "SELECT COUNT(*) FROM otp_sends WHERE national_id = $1 AND at >= $2"
+            }
+            OtpScope::Phone => "SELECT COUNT(*) FROM otp_sends WHERE phone = $1 AND at >= $2",
+        };
+        let key = match limit.scope {
+            OtpScope::NationalId => &otp.national_id,
+            OtpScope::Phone => &otp.phone,
+        };
+        let sent: i64 = tx
+            .query_one(&tx.prepare_cached(sql).await.db()?, &[key, &limit.since])
             .await
-            .db()?,
-            &[&otp.national_id, &since],
-        )
-        .await
-        .db()?
-        .try_get(0)
-        .db()?;
-    if sent >= i64::from(max_sends) {
-        return Ok(false);
+            .db()?
+            .try_get(0)
+            .db()?;
+        if sent >= i64::from(limit.max_sends) {
+            return Ok(Some(*limit));
+        }
     }
     insert_otp(&tx, &otp).await?;
     tx.commit().await.db()?;
-    Ok(true)
+    Ok(None)
 }
 
 async fn insert_otp(tx: &deadpool_postgres::Transaction<'_>, otp: &NewOtp) -> StoreResult<()> {
@@ -266,10 +277,10 @@ async fn insert_otp(tx: &deadpool_postgres::Transaction<'_>, otp: &NewOtp) -> St
     .await
     .db()?;
     tx.execute(
-        &tx.prepare_cached("INSERT INTO otp_sends (national_id, at) VALUES ($1, $2)")
+        &tx.prepare_cached("INSERT INTO otp_sends (national_id, phone, at) VALUES ($1, $2, $3)")
             .await
             .db()?,
-        &[&otp.national_id, &otp.created_at],
+        &[&otp.national_id, &otp.phone, &otp.created_at],
     )
     .await
     .db()?;

@@ -46,8 +46,8 @@ use tokio_postgres::NoTls;
 use crate::{
     ActionCommit, Application, ApplicationFilter, Certificate, CertificateRevocation, Created,
     Event, LedgerHead, NewApplication, NewLeaf, NewOfficer, NewOtp, NewSession, NewUpload,
-    OtpCheck, OverdueCutoff, Store, StoreError, StoreMetrics, StoreResult, StoredLeaf, UploadMeta,
-    User, UserKind,
+    OtpCheck, OtpLimit, OverdueCutoff, Store, StoreError, StoreMetrics, StoreResult, StoredLeaf,
+    UploadMeta, User, UserKind,
 };
 use references::KnownSeries;
 use rows::{Db, UserKey};
@@ -238,13 +238,12 @@ impl Store for PostgresStore {
         accounts::put_otp(&self.pool, otp).await
     }
 
-    async fn put_otp_within_limit(
+    async fn put_otp_within_limits(
         &self,
         otp: NewOtp,
-        since: i64,
-        max_sends: u32,
-    ) -> StoreResult<bool> {
-        accounts::put_otp_within_limit(&self.pool, otp, since, max_sends).await
+        limits: &[OtpLimit],
+    ) -> StoreResult<Option<OtpLimit>> {
+        accounts::put_otp_within_limits(&self.pool, otp, limits).await
     }
 
     async fn count_otps_since(&self, national_id: &str, since: i64) -> StoreResult<u32> {

@@ -27,6 +27,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("../../migrations/postgres/0002_ledger.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("../../migrations/postgres/0003_otp_phone.sql"),
+    },
 ];
 
 /// The advisory lock key migrations serialise on (any constant unique to Diwan's locks;

@@ -4,7 +4,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::{Db, UserKey, find_user};
 use crate::display::mask;
-use crate::{NewOfficer, NewOtp, NewSession, OtpCheck, StoreError, StoreResult, User, UserKind};
+use crate::{
+    NewOfficer, NewOtp, NewSession, OtpCheck, OtpLimit, OtpScope, StoreError, StoreResult, User,
+    UserKind,
+};
 
 /// Finds the citizen by national ID or creates them. An existing citizen keeps the phone on
 /// record: the registry, not a sign-in, decides which number is theirs.
@@ -155,11 +158,31 @@ pub(super) fn put_otp(conn: &Connection, otp: NewOtp) -> StoreResult<()> {
         otp.expires_at
     ])
     .db()?;
-    conn.prepare_cached("INSERT INTO otp_sends (national_id, at) VALUES (?1, ?2)")
+    conn.prepare_cached("INSERT INTO otp_sends (national_id, phone, at) VALUES (?1, ?2, ?3)")
         .db()?
-        .execute(params![otp.national_id, otp.created_at])
+        .execute(params![otp.national_id, otp.phone, otp.created_at])
         .db()?;
     Ok(())
+}
+
+/// Sends within a limit's window, for the limit's national ID or phone number.
+pub(super) fn count_sends(conn: &Connection, otp: &NewOtp, limit: &OtpLimit) -> StoreResult<u32> {
+    let (sql, key) = match limit.scope {
+        OtpScope::NationalId => (
+            "SELECT COUNT(*) FROM otp_sends WHERE national_id = ?1 AND at >= ?2",
+            &otp.national_id,
+        ),
+        OtpScope::Phone => (
+            "SELECT COUNT(*) FROM otp_sends WHERE phone = ?1 AND at >= ?2",
+            &otp.phone,
+        ),
+    };
+    let count: i64 = conn
+        .prepare_cached(sql)
+        .db()?
+        .query_row(params![key, limit.since], |row| row.get(0))
+        .db()?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
 /// Sends at or after `since`.

@@ -27,8 +27,8 @@ use async_trait::async_trait;
 use crate::{
     ActionCommit, Application, ApplicationFilter, Certificate, CertificateRevocation, CommitStats,
     Created, Event, LedgerHead, NewApplication, NewLeaf, NewOfficer, NewOtp, NewSession, NewUpload,
-    OtpCheck, OverdueCutoff, PoolStats, Store, StoreError, StoreMetrics, StoreResult, StoredLeaf,
-    UploadMeta, User, UserKind,
+    OtpCheck, OtpLimit, OverdueCutoff, PoolStats, Store, StoreError, StoreMetrics, StoreResult,
+    StoredLeaf, UploadMeta, User, UserKind,
 };
 use readers::Readers;
 use rows::{Db, UserKey};
@@ -219,19 +219,21 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn put_otp_within_limit(
+    async fn put_otp_within_limits(
         &self,
         otp: NewOtp,
-        since: i64,
-        max_sends: u32,
-    ) -> StoreResult<bool> {
-        // One writer job: the count and the insert cannot interleave with another request's.
+        limits: &[OtpLimit],
+    ) -> StoreResult<Option<OtpLimit>> {
+        let limits = limits.to_vec();
+        // One writer job: the counts and the insert cannot interleave with another request's.
         self.writer
             .submit(move |conn| {
-                if accounts::count_otps_since(conn, &otp.national_id, since)? >= max_sends {
-                    return Ok(false);
+                for limit in limits {
+                    if accounts::count_sends(conn, &otp, &limit)? >= limit.max_sends {
+                        return Ok(Some(limit));
+                    }
                 }
-                accounts::put_otp(conn, otp).map(|()| true)
+                accounts::put_otp(conn, otp).map(|()| None)
             })
             .await
     }

@@ -29,6 +29,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("../../migrations/sqlite/0002_ledger.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("../../migrations/sqlite/0003_otp_phone.sql"),
+    },
 ];
 
 /// How long a connection waits for a lock before failing. Only another process (a backup

@@ -41,6 +41,7 @@ macro_rules! suite_tests {
             accounts::wrong_codes_use_up_the_attempts,
             accounts::a_code_expires_and_a_new_one_voids_the_old,
             accounts::sends_are_counted_per_national_id,
+            accounts::send_limits_count_per_national_id_and_per_phone,
             concurrency::failing_writes_fail_alone_in_a_burst,
             concurrency::concurrent_retries_with_one_key_create_one_application,
             concurrency::concurrent_actions_on_one_application_let_one_win,

@@ -366,3 +366,80 @@ async fn logging_out_ends_the_session_and_sessions_expire() {
     )
     .await;
 }
+
+/// A valid national ID per `n`: born 1990-01-01 in Cairo, serial `n`.
+fn nid(n: u32) -> String {
+    format!("290010101{n:04}1")
+}
+
+#[tokio::test]
+async fn a_national_id_gets_at_most_ten_codes_a_day() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    // Three per 15-minute window, windows apart, until the day's ten are used.
+    let mut sent = 0;
+    while sent < 10 {
+        for _ in 0..3.min(10 - sent) {
+            assert_eq!(
+                app.request_code(NID_A, PHONE_A).await.status(),
+                StatusCode::ACCEPTED,
+                "code {}",
+                sent + 1
+            );
+            sent += 1;
+        }
+        app.clock.advance_secs(16 * 60);
+    }
+    let refused = app.request_code(NID_A, PHONE_A).await;
+    let retry_after: u64 = refused.headers()[RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        retry_after > 900 && retry_after <= 24 * 3600,
+        "{retry_after}"
+    );
+    assert_problem(refused, StatusCode::TOO_MANY_REQUESTS, "too_many_codes").await;
+    // A stranger naming another number is answered the same way.
+    assert_problem(
+        app.request_code(NID_A, PHONE_B).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_codes",
+    )
+    .await;
+    assert_eq!(app.outbox().len(), 10);
+    app.clock.advance_secs(24 * 3600);
+    assert_eq!(
+        app.request_code(NID_A, PHONE_A).await.status(),
+        StatusCode::ACCEPTED
+    );
+}
+
+#[tokio::test]
+async fn one_mobile_number_cannot_be_flooded_by_cycling_national_ids() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    // Self-enrolment (on in this node) lets each new ID register the same number.
+    for n in 1..=10 {
+        assert_eq!(
+            app.request_code(&nid(n), PHONE_A).await.status(),
+            StatusCode::ACCEPTED,
+            "ID {n}"
+        );
+    }
+    assert_problem(
+        app.request_code(&nid(11), PHONE_A).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_codes",
+    )
+    .await;
+    assert_eq!(app.outbox().len(), 10, "no eleventh text to that number");
+    // Other numbers are not affected.
+    assert_eq!(
+        app.request_code(&nid(12), PHONE_B).await.status(),
+        StatusCode::ACCEPTED
+    );
+}

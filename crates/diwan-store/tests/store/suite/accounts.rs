@@ -284,3 +284,71 @@ pub async fn sends_are_counted_per_national_id(store: Arc<dyn Store>) {
     assert_eq!(count(2, T0).await, 1);
     assert_eq!(count(3, T0).await, 0);
 }
+
+pub async fn send_limits_count_per_national_id_and_per_phone(store: Arc<dyn Store>) {
+    use diwan_store::{OtpLimit, OtpScope};
+    let limits = [
+        OtpLimit {
+            scope: OtpScope::NationalId,
+            since: T0,
+            max_sends: 2,
+        },
+        OtpLimit {
+            scope: OtpScope::Phone,
+            since: T0,
+            max_sends: 3,
+        },
+    ];
+    let to_shared_phone = |n: u32, at: i64| {
+        let mut code = otp(n, "h", at);
+        code.phone = phone(99);
+        code
+    };
+    // Two for ID 1, then its ID limit refuses the third.
+    for at in [T0, T0 + 1] {
+        assert_eq!(
+            store
+                .put_otp_within_limits(to_shared_phone(1, at), &limits)
+                .await
+                .expect("put"),
+            None
+        );
+    }
+    assert_eq!(
+        store
+            .put_otp_within_limits(to_shared_phone(1, T0 + 2), &limits)
+            .await
+            .expect("put"),
+        Some(limits[0])
+    );
+    // ID 2 has room, but the shared number has one left, then none.
+    assert_eq!(
+        store
+            .put_otp_within_limits(to_shared_phone(2, T0 + 3), &limits)
+            .await
+            .expect("put"),
+        None
+    );
+    assert_eq!(
+        store
+            .put_otp_within_limits(to_shared_phone(3, T0 + 4), &limits)
+            .await
+            .expect("put"),
+        Some(limits[1])
+    );
+    // Refusals stored nothing; another number is unaffected.
+    assert_eq!(
+        store
+            .count_otps_since(&national_id(3), T0)
+            .await
+            .expect("count"),
+        0
+    );
+    assert_eq!(
+        store
+            .put_otp_within_limits(otp(4, "h", T0 + 5), &limits)
+            .await
+            .expect("put"),
+        None
+    );
+}
