@@ -151,6 +151,15 @@ async fn start_node(data: &Path) -> String {
     format!("http://{addr}")
 }
 
+/// The element was found on a page that has since been replaced.
+fn stale(error: &fantoccini::error::CmdError) -> bool {
+    matches!(
+        error,
+        fantoccini::error::CmdError::Standard(e)
+            if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+    )
+}
+
 /// The browser and the node it talks to.
 struct Session {
     client: Client,
@@ -177,27 +186,60 @@ impl Session {
             .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
     }
 
+    /// Clicks `css`. The element found may belong to the page being left (a form just
+    /// submitted has the same button as the page it leads to): if the page changes under
+    /// the click, the element is found again on the new one.
     async fn click(&self, css: &str) {
-        self.wait(css).await.click().await.expect("click");
+        for _ in 0..50 {
+            match self.wait(css).await.click().await {
+                Ok(()) => return,
+                Err(e) if stale(&e) => tokio::time::sleep(Duration::from_millis(20)).await,
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
+        panic!("click {css}: the page kept changing");
     }
 
     async fn type_in(&self, css: &str, text: &str) {
-        let field = self.wait(css).await;
-        field.clear().await.expect("clear");
-        field.send_keys(text).await.expect("type");
+        for _ in 0..50 {
+            let field = self.wait(css).await;
+            match field.clear().await {
+                Ok(()) => {}
+                Err(e) if stale(&e) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+                Err(e) => panic!("clear {css}: {e}"),
+            }
+            match field.send_keys(text).await {
+                Ok(()) => return,
+                Err(e) if stale(&e) => tokio::time::sleep(Duration::from_millis(20)).await,
+                Err(e) => panic!("type into {css}: {e}"),
+            }
+        }
+        panic!("type into {css}: the page kept changing");
     }
 
     async fn text(&self, css: &str) -> String {
-        self.wait(css).await.text().await.expect("text")
+        for _ in 0..50 {
+            match self.wait(css).await.text().await {
+                Ok(text) => return text,
+                Err(e) if stale(&e) => tokio::time::sleep(Duration::from_millis(20)).await,
+                Err(e) => panic!("text of {css}: {e}"),
+            }
+        }
+        panic!("text of {css}: the page kept changing");
     }
 
     async fn html_attr(&self, name: &str) -> String {
-        self.wait("html")
-            .await
-            .attr(name)
-            .await
-            .expect("attribute")
-            .unwrap_or_default()
+        for _ in 0..50 {
+            match self.wait("html").await.attr(name).await {
+                Ok(value) => return value.unwrap_or_default(),
+                Err(e) if stale(&e) => tokio::time::sleep(Duration::from_millis(20)).await,
+                Err(e) => panic!("attribute {name}: {e}"),
+            }
+        }
+        panic!("attribute {name}: the page kept changing");
     }
 
     async fn shot(&self, name: &str) {
