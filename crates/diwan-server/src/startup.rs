@@ -109,6 +109,9 @@ pub async fn build_state_with_clock(
     })?;
     let country =
         CountryRules::from_toml(&country_text).map_err(|e| StartupError::Country(e.to_string()))?;
+    let time_zone = jiff::tz::db()
+        .get(&country.time_zone)
+        .map_err(|e| StartupError::Country(format!("time_zone {:?}: {e}", country.time_zone)))?;
     let secret = match &options.secret {
         Some(s) => s.clone(),
         None => load_or_create_secret(&options.data_dir.join("secret.key"))?,
@@ -125,6 +128,7 @@ pub async fn build_state_with_clock(
         search: Arc::new(diwan_search::index_catalog(&catalog)),
         catalog: Arc::new(catalog),
         country: Arc::new(country),
+        time_zone,
         sms: Arc::new(sms),
         clock,
         sessions: Arc::new(crate::auth::SessionCache::new(settings.session_cache_ms)),

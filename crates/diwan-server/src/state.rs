@@ -97,6 +97,8 @@ pub struct AppState {
     /// The catalogue's search index, built once at start-up.
     pub search: Arc<diwan_search::SearchIndex>,
     pub country: Arc<CountryRules>,
+    /// The country's time zone, resolved once: what "today" and every shown time mean.
+    pub time_zone: jiff::tz::TimeZone,
     pub sms: Arc<dyn SmsChannel>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<ServerSettings>,
@@ -114,10 +116,26 @@ impl AppState {
         self.clock.now_ms()
     }
 
-    /// Today's date in UTC, for validation rules such as "not in the future".
+    /// Today's date where the citizens are, for validation rules such as "not in the
+    /// future" (just after midnight in Cairo it is still yesterday in UTC).
     pub fn today(&self) -> time::Date {
-        time::OffsetDateTime::from_unix_timestamp(self.now_ms() / 1000)
-            .map(|t| t.date())
+        let local = local(&self.time_zone, self.now_ms());
+        local
+            .and_then(|t| {
+                let month = time::Month::try_from(u8::try_from(t.month()).ok()?).ok()?;
+                time::Date::from_calendar_date(
+                    i32::from(t.year()),
+                    month,
+                    u8::try_from(t.day()).ok()?,
+                )
+                .ok()
+            })
             .unwrap_or(time::Date::MIN)
     }
+}
+
+/// A moment (Unix milliseconds) as the wall-clock date and time in `zone`.
+pub fn local(zone: &jiff::tz::TimeZone, ms: i64) -> Option<jiff::civil::DateTime> {
+    let moment = jiff::Timestamp::from_millisecond(ms).ok()?;
+    Some(zone.to_datetime(moment))
 }

@@ -20,6 +20,7 @@ struct RawCountry {
     code: Spanned<String>,
     name: Text,
     languages: Spanned<Vec<String>>,
+    time_zone: Spanned<String>,
     currency: RawCurrency,
     national_id: RawNationalId,
     phone: RawPhone,
@@ -123,6 +124,21 @@ impl Checker<'_> {
                 "must list at least one language code, none empty",
             ));
         }
+        // The name is checked against the time-zone database by the server, which has one;
+        // here only its shape ("Area/City", as IANA names are, or "UTC").
+        let zone = raw.time_zone.get_ref();
+        let plausible = zone == "UTC"
+            || (zone.contains('/')
+                && zone
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c)));
+        if !plausible {
+            return Err(self.fail(
+                Some(raw.time_zone.span()),
+                "time_zone",
+                format!("`{zone}` is not an IANA time zone name such as \"Africa/Cairo\""),
+            ));
+        }
         let currency = self.currency(raw.currency)?;
         let regions = self.regions(raw.regions)?;
         let national_id = self.national_id(raw.national_id, &regions)?;
@@ -131,6 +147,7 @@ impl Checker<'_> {
             code: raw.code.into_inner(),
             name: raw.name,
             languages: raw.languages.into_inner(),
+            time_zone: raw.time_zone.into_inner(),
             currency,
             national_id,
             phone,
@@ -403,6 +420,15 @@ mod tests {
             err.to_string().starts_with("country file, line 2: "),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_time_zone_must_look_like_an_iana_name() {
+        let err =
+            eg_with("time_zone = \"Africa/Cairo\"", "time_zone = \"Cairo time\"").unwrap_err();
+        assert_eq!(err.line(), Some(line_containing("time_zone = ")));
+        assert!(err.to_string().contains("IANA"), "{err}");
+        assert!(eg_with("time_zone = \"Africa/Cairo\"", "time_zone = \"UTC\"").is_ok());
     }
 
     #[test]

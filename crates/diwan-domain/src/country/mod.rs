@@ -33,6 +33,9 @@ pub struct CountryRules {
     pub name: Text,
     /// Language codes offered to citizens, first one is the default, e.g. `["ar", "en"]`.
     pub languages: Vec<String>,
+    /// The IANA time zone people read times in, e.g. `"Africa/Cairo"` (times are stored in
+    /// UTC and shown in this zone, daylight saving included).
+    pub time_zone: String,
     pub currency: Currency,
     national_id: NationalIdRules,
     phone: PhoneRules,

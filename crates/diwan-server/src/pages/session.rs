@@ -41,6 +41,7 @@ pub struct Visitor {
     path: String,
     /// The query string without `lang`, so the language switch keeps a search or a notice.
     query: String,
+    zone: jiff::tz::TimeZone,
 }
 
 fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
@@ -119,6 +120,7 @@ impl FromRequestParts<AppState> for Visitor {
             csrf_key: csrf_key(&state.settings.secret.0),
             cookies: Vec::new(),
             secure,
+            zone: state.time_zone.clone(),
             path: parts.uri.path().to_owned(),
             query: parts
                 .uri
@@ -189,6 +191,7 @@ impl Visitor {
             } else {
                 format!("{}?{}", self.path, self.query)
             },
+            zone: self.zone.clone(),
         }
     }
 

@@ -25,6 +25,8 @@ pub struct Ui {
     pub who: Option<Who>,
     /// The page's path and query (without `lang`), to build the language switch.
     pub here: String,
+    /// The country's time zone: times are shown as the reader's clock shows them.
+    pub zone: jiff::tz::TimeZone,
 }
 
 impl Ui {
@@ -76,12 +78,12 @@ impl Ui {
 
     /// A moment as a day and time, e.g. "15 يناير 2026، 09:00" in Eastern digits.
     pub fn when(&self, ms: i64) -> String {
-        when(self.lang, ms)
+        when(self.lang, &self.zone, ms)
     }
 
     /// A day, e.g. "15 January 2026".
     pub fn day(&self, ms: i64) -> String {
-        day(self.lang, ms)
+        day(self.lang, &self.zone, ms)
     }
 }
 
@@ -129,15 +131,11 @@ const MONTHS_EN: [&str; 12] = [
     "December",
 ];
 
-fn datetime(ms: i64) -> Option<time::OffsetDateTime> {
-    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).ok()
-}
-
-pub fn day(lang: Lang, ms: i64) -> String {
-    let Some(t) = datetime(ms) else {
+pub fn day(lang: Lang, zone: &jiff::tz::TimeZone, ms: i64) -> String {
+    let Some(t) = crate::state::local(zone, ms) else {
         return String::new();
     };
-    let month = usize::from(u8::from(t.month())).saturating_sub(1);
+    let month = usize::try_from(t.month()).unwrap_or(1).saturating_sub(1);
     let text = match lang {
         Lang::Ar => format!("{} {} {}", t.day(), MONTHS_AR[month % 12], t.year()),
         Lang::En => format!("{} {} {}", t.day(), MONTHS_EN[month % 12], t.year()),
@@ -145,15 +143,15 @@ pub fn day(lang: Lang, ms: i64) -> String {
     localise_digits(lang, &text)
 }
 
-/// Times are shown in UTC, marked as such, until the country file names its time zone.
-pub fn when(lang: Lang, ms: i64) -> String {
-    let Some(t) = datetime(ms) else {
+/// A day and a wall-clock time in the country's time zone (daylight saving included).
+pub fn when(lang: Lang, zone: &jiff::tz::TimeZone, ms: i64) -> String {
+    let Some(t) = crate::state::local(zone, ms) else {
         return String::new();
     };
     let clock = format!("{:02}:{:02}", t.hour(), t.minute());
     let text = match lang {
-        Lang::Ar => format!("{}، {clock} بتوقيت غرينتش", day(lang, ms)),
-        Lang::En => format!("{}, {clock} UTC", day(lang, ms)),
+        Lang::Ar => format!("{}، {clock}", day(lang, zone, ms)),
+        Lang::En => format!("{}, {clock}", day(lang, zone, ms)),
     };
     localise_digits(lang, &text)
 }
@@ -177,11 +175,20 @@ mod tests {
 
     #[test]
     fn arabic_pages_use_eastern_digits_and_month_names() {
-        // 2026-01-15T09:00:00Z
+        // 2026-01-15T09:00:00Z: 11:00 in Cairo (UTC+2 in winter).
         let t0 = 1_768_467_600_000;
-        assert_eq!(day(Lang::Ar, t0), "١٥ يناير ٢٠٢٦");
-        assert_eq!(day(Lang::En, t0), "15 January 2026");
-        assert_eq!(when(Lang::En, t0), "15 January 2026, 09:00 UTC");
+        let cairo = jiff::tz::db().get("Africa/Cairo").expect("Cairo");
+        assert_eq!(day(Lang::Ar, &cairo, t0), "١٥ يناير ٢٠٢٦");
+        assert_eq!(day(Lang::En, &cairo, t0), "15 January 2026");
+        assert_eq!(when(Lang::En, &cairo, t0), "15 January 2026, 11:00");
+        assert_eq!(when(Lang::Ar, &cairo, t0), "١٥ يناير ٢٠٢٦، ١١:٠٠");
+        // 2026-07-15T09:00:00Z: 12:00, daylight saving time (UTC+3).
+        assert_eq!(
+            when(Lang::En, &cairo, 1_784_106_000_000),
+            "15 July 2026, 12:00"
+        );
+        // 23:30 UTC on 14 January is already the 15th in Cairo.
+        assert_eq!(day(Lang::En, &cairo, 1_768_433_400_000), "15 January 2026");
         assert_eq!(localise_digits(Lang::Ar, "BC 12"), "BC ١٢");
         let egp = Text::new("ج.م", "EGP");
         assert_eq!(money(Lang::Ar, "45.00", &egp), "٤٥٫٠٠ ج.م");

@@ -129,13 +129,13 @@ fn rows(state: &AppState, claims: &CertificateClaims, verdict: &Verdict) -> Vec<
     rows.push(row(
         "تاريخ الإصدار",
         "Issued on",
-        date(claims.issued_at.saturating_mul(1000)),
+        date(&state.time_zone, claims.issued_at.saturating_mul(1000)),
     ));
     if let Some(expires_at) = claims.expires_at {
         rows.push(row(
             "تنتهي صلاحيتها في",
             "Expires on",
-            date(expires_at.saturating_mul(1000)),
+            date(&state.time_zone, expires_at.saturating_mul(1000)),
         ));
     }
     for (id, value) in &claims.fields {
@@ -146,7 +146,11 @@ fn rows(state: &AppState, claims: &CertificateClaims, verdict: &Verdict) -> Vec<
         rows.push(row(&ar, &en, value.to_string()));
     }
     if let Some(revoked_at) = verdict.revoked_at {
-        rows.push(row("أُلغيت في", "Revoked on", date(revoked_at)));
+        rows.push(row(
+            "أُلغيت في",
+            "Revoked on",
+            date(&state.time_zone, revoked_at),
+        ));
     }
     rows
 }

@@ -302,13 +302,10 @@ pub async fn verdict(state: &AppState, payload: &str) -> ApiResult<Verdict> {
     })
 }
 
-/// `YYYY-MM-DD` (UTC) of a time in milliseconds.
-pub(crate) fn date(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
-        .map(|t| {
-            let d = t.date();
-            format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-        })
+/// `YYYY-MM-DD` of a time in milliseconds, in the country's time zone.
+pub(crate) fn date(zone: &jiff::tz::TimeZone, ms: i64) -> String {
+    crate::state::local(zone, ms)
+        .map(|t| format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day()))
         .unwrap_or_default()
 }
 
@@ -358,8 +355,8 @@ async fn printable(
             None => Bilingual::new(service.name.ar.clone(), service.name.en.clone()),
         },
         certificate_id: certificate.id,
-        issued_on: date(certificate.issued_at),
-        expires_on: certificate.expires_at.map(date),
+        issued_on: date(&state.time_zone, certificate.issued_at),
+        expires_on: certificate.expires_at.map(|at| date(&state.time_zone, at)),
         holder_name: verified.claims.holder_name,
         fields,
         payload: certificate.payload,
