@@ -110,7 +110,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/assets/diwan.css", get(crate::pages::stylesheet))
         .merge(crate::pages::routes(&state))
-        .fallback(not_found)
+        .fallback(crate::pages::errors::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
         // Answers carry personal data and tokens: no shared cache may keep them.

@@ -49,6 +49,23 @@ pub fn error_page(ui: Ui, e: ApiError) -> Response {
     }
 }
 
+/// An unknown address: a page for a browser (it asks for HTML), problem+json for anything
+/// else, as the API answers.
+pub async fn not_found(
+    visitor: crate::pages::session::Visitor,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let wants_html = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html {
+        error_page(visitor.ui(), ApiError::not_found())
+    } else {
+        ApiError::not_found().into_response()
+    }
+}
+
 /// One error as a form shows it.
 #[derive(Debug, Clone)]
 pub struct Shown {

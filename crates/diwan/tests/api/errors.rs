@@ -340,6 +340,23 @@ async fn unknown_routes_are_404_and_wrong_methods_405() {
         let response = app.client.get(&url).send().await.unwrap();
         assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;
     }
+    // A browser asking for a page gets a page, in Arabic, still a 404.
+    let page = app
+        .client
+        .get(format!("{}/nothing-here", app.base))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let body = page.text().await.unwrap();
+    assert!(body.contains("dir=\"rtl\"") && body.contains("الصفحة غير موجودة"));
     for (method, url) in [
         (Method::DELETE, app.api("/services")),
         (Method::PUT, app.api("/services/birth_certificate")),
