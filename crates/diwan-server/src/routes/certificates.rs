@@ -64,6 +64,22 @@ fn no_certificate(e: StoreError) -> ApiError {
     }
 }
 
+/// The application, if the caller may see it (an officer's look is recorded), and the
+/// certificate issued for it.
+async fn visible_certificate(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<(diwan_store::Application, Certificate)> {
+    let app = load_visible(state, caller, id, Purpose::Certificate).await?;
+    let certificate = state
+        .store
+        .certificate_for_application(&app.id)
+        .await
+        .map_err(no_certificate)?;
+    Ok((app, certificate))
+}
+
 /// The certificate issued for an application, with its payload.
 #[utoipa::path(get, path = "/applications/{id}/certificate", tag = "certificates",
     security(("bearer" = [])), params(("id" = String, Path)),
@@ -74,12 +90,7 @@ pub async fn get_certificate(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<CertificateDto>> {
-    let app = load_visible(&state, &caller, &id, Purpose::Certificate).await?;
-    let certificate = state
-        .store
-        .certificate_for_application(&app.id)
-        .await
-        .map_err(no_certificate)?;
+    let (_, certificate) = visible_certificate(&state, &caller, &id).await?;
     Ok(Json(dto(certificate)))
 }
 
@@ -317,12 +328,7 @@ async fn printable(
     id: &str,
 ) -> ApiResult<diwan_print::CertificateView> {
     use diwan_print::{Bilingual, CertificateView, Field};
-    let app = load_visible(state, caller, id, Purpose::Certificate).await?;
-    let certificate = state
-        .store
-        .certificate_for_application(&app.id)
-        .await
-        .map_err(no_certificate)?;
+    let (app, certificate) = visible_certificate(state, caller, id).await?;
     let service = state
         .catalog
         .service(&app.service_id)
@@ -408,12 +414,7 @@ pub async fn certificate_png(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    let app = load_visible(&state, &caller, &id, Purpose::Certificate).await?;
-    let certificate = state
-        .store
-        .certificate_for_application(&app.id)
-        .await
-        .map_err(no_certificate)?;
+    let (_, certificate) = visible_certificate(&state, &caller, &id).await?;
     let png = tokio::task::spawn_blocking(move || diwan_print::qr_png(&certificate.payload))
         .await
         .map_err(ApiError::internal)?
