@@ -116,8 +116,10 @@ pub async fn session_user(state: &AppState, hash: &str) -> Result<User, StoreErr
 
 /// Ends a session everywhere (the store) and at once on this node (its cache).
 pub async fn end_session(state: &AppState, hash: &str) -> Result<(), StoreError> {
+    // Deleted first: a lookup racing with this one can then no longer put it back.
+    state.store.delete_session(hash).await?;
     state.sessions.forget(hash);
-    state.store.delete_session(hash).await
+    Ok(())
 }
 
 /// Sessions looked up in the last `ttl_ms`, by token hash.

@@ -47,6 +47,8 @@ pub struct NodeOptions {
     pub max_upload_bytes: usize,
     /// The log's name, the certificates' issuer, certificate key rotations.
     pub trust: TrustOptions,
+    /// Portal cookies without `Secure` on loopback addresses (demo and development only).
+    pub plain_http_cookies_on_loopback: bool,
 }
 
 /// One line of `demo-credentials.json`.
@@ -122,6 +124,7 @@ pub async fn build_state_with_clock(
     settings.self_enrolment = options.self_enrolment || options.demo;
     settings.session_ttl_secs = options.session_ttl_secs;
     settings.max_upload_bytes = options.max_upload_bytes;
+    settings.plain_http_cookies_on_loopback = options.plain_http_cookies_on_loopback;
     let sms = FileOutbox::new(options.data_dir.join("outbox").join("sms.jsonl"))?;
     let state = AppState {
         store,

@@ -66,6 +66,10 @@ pub struct ServerSettings {
     /// How long a node may reuse a session it looked up (0: never). A session ended on
     /// another node stays usable here for at most this long.
     pub session_cache_ms: i64,
+    /// Cookies without `Secure` for requests to a loopback address: a developer's machine or
+    /// a test over plain HTTP. Off by default: behind a reverse proxy on the same machine
+    /// every request looks like loopback, and a session must never travel without TLS.
+    pub plain_http_cookies_on_loopback: bool,
 }
 
 impl ServerSettings {
@@ -86,6 +90,7 @@ impl ServerSettings {
             max_json_bytes: 1024 * 1024,
             max_upload_bytes: 10 * 1024 * 1024,
             session_cache_ms: 2_000,
+            plain_http_cookies_on_loopback: false,
         }
     }
 }

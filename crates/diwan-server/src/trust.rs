@@ -141,9 +141,20 @@ impl Trust {
         &self.holder_key
     }
 
-    /// How a person appears in the log: a citizen by national ID, anyone else by account id.
-    pub fn id_hash(&self, identifier: &str) -> Hash {
-        Hash(keyed_id_hash(&self.id_key, identifier))
+    /// How a person appears in the log, in the entries of one application. A citizen is a
+    /// keyed hash of the application id and the national ID: the same person in the entries
+    /// of two applications gives two unrelated values, so nobody who learns one application
+    /// (say, from a certificate shown to them) can find the person's other applications in
+    /// the public log. Officers and systems are a keyed hash of their account id, the same
+    /// everywhere (reads name them in clear anyway: accountability is the point).
+    pub fn person_hash(&self, kind: ActorKind, identifier: &str, application_id: &str) -> Hash {
+        match kind {
+            ActorKind::Citizen => Hash(keyed_id_hash(
+                &self.id_key,
+                &format!("{application_id}/{identifier}"),
+            )),
+            ActorKind::Officer | ActorKind::System => Hash(keyed_id_hash(&self.id_key, identifier)),
+        }
     }
 }
 
@@ -193,7 +204,7 @@ impl Trust {
             actor_kind: actor.kind,
             actor_role: actor.role.map(str::to_owned),
             actor_agency: actor.agency.map(str::to_owned),
-            actor_id_hash: self.id_hash(actor.identifier),
+            actor_id_hash: self.person_hash(actor.kind, actor.identifier, event.application_id),
             at: event.at,
         }))
     }
@@ -231,7 +242,7 @@ impl Trust {
             service_version: claims.service_version,
             key_id: self.certificate_key(claims.issued_at).kid().to_string(),
             payload_hash: sha256(payload.as_bytes()),
-            holder_id_hash: self.id_hash(holder_identifier),
+            holder_id_hash: self.person_hash(ActorKind::Citizen, holder_identifier, application_id),
             expires_at: claims.expires_at.map(|s| s.saturating_mul(1000)),
             at,
         }))
@@ -252,7 +263,7 @@ impl Trust {
             actor_kind: actor.kind,
             actor_role: actor.role.map(str::to_owned),
             actor_agency: actor.agency.map(str::to_owned),
-            actor_id_hash: self.id_hash(actor.identifier),
+            actor_id_hash: self.person_hash(actor.kind, actor.identifier, application_id),
             at,
         }))
     }
@@ -274,8 +285,21 @@ mod tests {
         let a = Trust::new(&[7; 32], &options(&[])).expect("trust");
         let b = Trust::new(&[7; 32], &options(&[])).expect("trust");
         let c = Trust::new(&[8; 32], &options(&[])).expect("trust");
-        assert_eq!(a.id_hash("29001011234567"), b.id_hash("29001011234567"));
-        assert_ne!(a.id_hash("29001011234567"), c.id_hash("29001011234567"));
+        let citizen =
+            |t: &Trust, app: &str| t.person_hash(ActorKind::Citizen, "29001011234567", app);
+        assert_eq!(citizen(&a, "app-1"), citizen(&b, "app-1"));
+        assert_ne!(
+            citizen(&a, "app-1"),
+            citizen(&c, "app-1"),
+            "keyed by the secret"
+        );
+        assert_ne!(
+            citizen(&a, "app-1"),
+            citizen(&a, "app-2"),
+            "one citizen's applications are not linkable in the public log"
+        );
+        let officer = |app: &str| a.person_hash(ActorKind::Officer, "officer-7", app);
+        assert_eq!(officer("app-1"), officer("app-2"));
         assert_ne!(a.id_key, a.holder_key, "one secret, separate keys");
         assert_eq!(a.certificate_key(0).kid(), b.certificate_key(0).kid());
         assert_ne!(a.certificate_key(0).kid(), c.certificate_key(0).kid());

@@ -250,6 +250,7 @@ async fn scenario_run(
         session_ttl_secs: 3600,
         max_upload_bytes: 10 * 1024 * 1024,
         trust: Default::default(),
+        plain_http_cookies_on_loopback: true,
     };
     let state = build_state(store.as_store(), &node).await?;
     let officers = if scenario == Scenario::Lifecycle {

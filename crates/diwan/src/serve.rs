@@ -47,6 +47,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         session_ttl_secs: config.session_ttl_secs,
         max_upload_bytes: config.max_upload_bytes,
         trust: config.trust()?,
+        // The demo runs on the developer's own machine over plain HTTP.
+        plain_http_cookies_on_loopback: config.demo,
     };
     let state = build_state(store, &options).await?;
     let services = state.catalog.services.len();

@@ -141,6 +141,7 @@ async fn start_node(data: &Path) -> String {
         session_ttl_secs: 3600,
         max_upload_bytes: 10 * 1024 * 1024,
         trust: Default::default(),
+        plain_http_cookies_on_loopback: true,
     };
     let state = build_state(store, &options).await.expect("build the node");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

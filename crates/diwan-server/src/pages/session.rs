@@ -77,8 +77,9 @@ fn parse_lang(s: &str) -> Option<Lang> {
     }
 }
 
-/// Cookies lose `Secure` only on a loopback address, where a developer or a test talks plain
-/// HTTP; anywhere else the portal is behind TLS and a session must never travel without it.
+/// A request to a loopback address. Cookies lose `Secure` there only when the node allows it
+/// (`plain_http_cookies_on_loopback`: demo mode, tests), because behind a reverse proxy on
+/// the same machine every request arrives on loopback too.
 fn is_loopback(headers: &HeaderMap) -> bool {
     let host = headers
         .get(header::HOST)
@@ -112,7 +113,7 @@ impl FromRequestParts<AppState> for Visitor {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let headers = &parts.headers;
-        let secure = !is_loopback(headers);
+        let secure = !(state.settings.plain_http_cookies_on_loopback && is_loopback(headers));
         let mut visitor = Visitor {
             lang: Lang::Ar,
             caller: None,
@@ -121,7 +122,8 @@ impl FromRequestParts<AppState> for Visitor {
             cookies: Vec::new(),
             secure,
             zone: state.time_zone.clone(),
-            path: parts.uri.path().to_owned(),
+            // One leading slash: `//host/x` in a link would lead to another site.
+            path: format!("/{}", parts.uri.path().trim_start_matches('/')),
             query: parts
                 .uri
                 .query()

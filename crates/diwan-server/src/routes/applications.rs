@@ -401,9 +401,8 @@ pub(crate) async fn submit(
     })?;
     let form = validate(state, &service, data, &caller.user.id).await?;
     let now = state.now_ms();
-    let year = time::OffsetDateTime::from_unix_timestamp(now / 1000)
-        .map(|t| t.year())
-        .unwrap_or(1970);
+    // The year people live in: from 22:00 on 31 December in Cairo it is already next year.
+    let year = state.today().year();
     let id = uuid::Uuid::now_v7().to_string();
     let ledger_entry = state
         .trust

@@ -23,7 +23,13 @@ pub async fn get_document(
     caller: Caller,
     ApiPath((id, field)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
-    if field.len() > 64 {
+    // Only a file field of some service is a document: anything else is not found before
+    // the application is opened, so made-up text never reaches the ledger as a purpose.
+    let is_some_file_field = state.catalog.services.values().any(|s| {
+        s.field(&field)
+            .is_some_and(|f| f.field_type == diwan_domain::service::FieldType::File)
+    });
+    if field.len() > 64 || !is_some_file_field {
         return Err(ApiError::not_found());
     }
     let app = load_visible(&state, &caller, &id, Purpose::Document(&field)).await?;

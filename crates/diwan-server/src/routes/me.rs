@@ -57,7 +57,6 @@ pub async fn access_log(
 ) -> ApiResult<Json<AccessLogDto>> {
     caller.require_citizen()?;
     let me = caller.logged(None);
-    let my_hash = state.trust.id_hash(me.identifier);
     let leaves = state
         .store
         .leaves_about_applicant(&caller.user.id, MAX_ENTRIES)
@@ -77,17 +76,24 @@ pub async fn access_log(
                 purpose: e.purpose,
                 ledger_index: leaf.index,
             },
-            LedgerEntry::ApplicationEvent(e) if e.actor_id_hash != my_hash => AccessDto {
-                at: e.at,
-                application_id: e.application_id,
-                kind: "action".to_owned(),
-                actor_kind: kind_name(e.actor_kind).to_owned(),
-                agency: e.actor_agency,
-                role: e.actor_role,
-                officer_id: None,
-                purpose: e.action,
-                ledger_index: leaf.index,
-            },
+            LedgerEntry::ApplicationEvent(e)
+                if e.actor_id_hash
+                    != state
+                        .trust
+                        .person_hash(me.kind, me.identifier, &e.application_id) =>
+            {
+                AccessDto {
+                    at: e.at,
+                    application_id: e.application_id,
+                    kind: "action".to_owned(),
+                    actor_kind: kind_name(e.actor_kind).to_owned(),
+                    agency: e.actor_agency,
+                    role: e.actor_role,
+                    officer_id: None,
+                    purpose: e.action,
+                    ledger_index: leaf.index,
+                }
+            }
             LedgerEntry::CertificateRevoked(e) => AccessDto {
                 at: e.at,
                 application_id: e.application_id,

@@ -46,7 +46,7 @@ use crate::StoreResult;
 const SEQUENCER_LOCK: i64 = 0x4449_5741_4E00_0002;
 
 /// How long [`Sequencer::settle`] waits for final leaves to be placed.
-const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The most leaves one sequencer transaction places; more wait for the next round.
 const BATCH: i64 = 5_000;
@@ -76,6 +76,26 @@ const PLACE_LEAVES: &str = "
     FROM ready, top
     WHERE ledger_leaves.id = ready.id";
 
+/// Numbers final events that have no leaf: written before this database had a ledger (and
+/// left unnumbered at the upgrade). Every event written since has its leaf.
+const NUMBER_EVENTS_WITHOUT_LEAF: &str = "
+    WITH horizon AS (
+        SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin
+    ),
+    ready AS (
+        SELECT e.id, ROW_NUMBER() OVER (ORDER BY e.id) AS n
+        FROM events e, horizon h
+        WHERE e.seq IS NULL AND e.leaf_id IS NULL AND e.xid < h.xmin
+        ORDER BY e.id
+        LIMIT $1
+    ),
+    top AS (
+        SELECT COALESCE(MAX(seq), 0) AS seq FROM events
+    )
+    UPDATE events SET seq = top.seq + ready.n
+    FROM ready, top
+    WHERE events.id = ready.id";
+
 /// Numbers the events whose leaves are placed, in the order of those leaves: the event
 /// sequence is the order of the event leaves in the log.
 const NUMBER_EVENTS: &str = "
@@ -98,6 +118,8 @@ pub(super) struct Sequencer {
     running: AtomicBool,
     /// A write committed since the background run began its last round.
     dirty: AtomicBool,
+    /// When the last settle began (see [`Sequencer::settle`]).
+    settling: tokio::sync::Mutex<Option<std::time::Instant>>,
     /// Rounds that numbered at least one event, and the events they numbered.
     batches: AtomicU64,
     events: AtomicU64,
@@ -129,6 +151,15 @@ impl Sequencer {
     /// the log to include every change committed before it asked. Leaves of transactions that
     /// began before the call but are still open are not waited for.
     pub(super) async fn settle(&self, pool: &Pool) -> StoreResult<()> {
+        let asked = std::time::Instant::now();
+        // One settle at a time per node: callers that arrive while one runs wait for it, and
+        // if it began after they asked, it covered them too. So a crowd of anonymous
+        // checkpoint requests costs one settle, not one connection each.
+        let mut last_start = self.settling.lock().await;
+        if last_start.is_some_and(|started| started >= asked) {
+            return Ok(());
+        }
+        *last_start = Some(std::time::Instant::now());
         let deadline = std::time::Instant::now() + SETTLE_WAIT;
         let mut pause = std::time::Duration::from_millis(1);
         let client = pool.get().await.db()?;
@@ -192,10 +223,17 @@ impl Sequencer {
             .execute(&tx.prepare_cached(PLACE_LEAVES).await.db()?, &[&BATCH])
             .await
             .db()?;
-        let numbered = tx
-            .execute(&tx.prepare_cached(NUMBER_EVENTS).await.db()?, &[])
+        let legacy = tx
+            .execute(
+                &tx.prepare_cached(NUMBER_EVENTS_WITHOUT_LEAF).await.db()?,
+                &[&BATCH],
+            )
             .await
             .db()?;
+        let numbered = legacy
+            + tx.execute(&tx.prepare_cached(NUMBER_EVENTS).await.db()?, &[])
+                .await
+                .db()?;
         ledger::integrate(&tx).await?;
         tx.commit().await.db()?;
         if numbered > 0 {

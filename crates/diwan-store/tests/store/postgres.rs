@@ -524,3 +524,33 @@ async fn reference_sequences_continue_old_counters_and_come_back() {
     );
     assert_ne!(again.application.reference, first.application.reference);
 }
+
+/// Events written before the database had a ledger (no leaf) and left unnumbered at the
+/// upgrade are still numbered, ahead of those with leaves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_from_before_the_ledger_are_still_numbered() {
+    let Some(db) = fresh_database().await else {
+        return;
+    };
+    let store = connect(&db).await;
+    let alice = citizen(&store, 1).await;
+    let app = store
+        .create_application(application("app-1", &alice))
+        .await
+        .expect("create")
+        .application;
+    store.list_events("app-1").await.expect("numbered");
+    raw(&db)
+        .await
+        .batch_execute(
+            "INSERT INTO events (application_id, version, action, from_state, to_state,
+                 actor_id, actor_kind, at)
+             VALUES ('app-1', 2, 'old', 'submitted', 'submitted', 'officer-1', 'officer', 0);
+             UPDATE applications SET version = 2 WHERE id = 'app-1';",
+        )
+        .await
+        .expect("an event without a leaf");
+    let events = store.list_events(&app.id).await.expect("events");
+    let order: Vec<(i64, i64)> = events.iter().map(|e| (e.seq, e.version)).collect();
+    assert_eq!(order, [(1, 1), (2, 2)]);
+}

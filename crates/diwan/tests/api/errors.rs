@@ -474,3 +474,29 @@ async fn other_refusals_are_problems_too() {
     let unchanged: Value = app.get_ok(&format!("/applications/{id}"), &clerk).await;
     assert_eq!(unchanged["version"], 1);
 }
+
+/// Behind a reverse proxy on the same machine every request arrives on loopback: unless the
+/// node is told it is a development one, portal cookies are `Secure` there too.
+#[tokio::test]
+async fn portal_cookies_are_secure_unless_the_node_is_for_development() {
+    let Some(app) = spawn_app_with(|o| o.plain_http_cookies_on_loopback = false).await else {
+        return;
+    };
+    let page = app
+        .client
+        .get(format!("{}/", app.base))
+        .send()
+        .await
+        .unwrap();
+    let cookies: Vec<String> = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(!cookies.is_empty());
+    assert!(
+        cookies.iter().all(|c| c.contains("; Secure")),
+        "{cookies:?}"
+    );
+}

@@ -191,6 +191,7 @@ pub fn node_options(data_dir: &Path) -> NodeOptions {
         session_ttl_secs: 3600,
         max_upload_bytes: 10 * 1024 * 1024,
         trust: Default::default(),
+        plain_http_cookies_on_loopback: true,
     }
 }
 
