@@ -39,28 +39,41 @@ pub async fn issue_on(
         return Ok(None);
     }
     let applicant = state.store.get_user(&app.applicant_id).await?;
-    let text = |field: &str| app.data.get(field).and_then(|v| v.as_str());
-    // The holder is the person the certificate is about: the service's own national-ID field
-    // among the claims when it has one (a parent applying for a child), else the applicant.
-    let holder_id_field = spec.claims.iter().find(|id| {
-        service
-            .field(id)
-            .is_some_and(|f| f.field_type == FieldType::NationalId)
-    });
-    let holder_identifier = holder_id_field
-        .and_then(|id| text(id))
+    let text = |field: &str| {
+        app.data
+            .get(field)
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    // The holder is the person the package names. Their name is the value of the required
+    // text field `holder_name`: never the account's display name, which for a citizen is the
+    // masked national ID. A missing value means the data does not fit the package; refuse
+    // rather than sign a certificate for nobody.
+    let holder_name = text(&spec.holder_name)
+        .ok_or_else(|| {
+            ApiError::internal(format!(
+                "application {} has no value in `{}`, the certificate holder's name",
+                app.id, spec.holder_name
+            ))
+        })?
+        .to_owned();
+    // Their ID is the value of `holder_id`, a national-ID field, when the package names one
+    // and it was filled in; otherwise the applicant's own national ID.
+    let holder_identifier = spec
+        .holder_id
+        .as_deref()
+        .and_then(text)
         .or(applicant.national_id.as_deref())
         .unwrap_or(&applicant.id)
         .to_owned();
-    let holder_name = text("holder_name")
-        .unwrap_or(&applicant.display_name)
-        .to_owned();
     let mut fields = BTreeMap::new();
     for id in &spec.claims {
-        // National IDs travel only as the holder hash, never in clear.
+        // National IDs travel only as the holder hash and phone numbers not at all, whatever
+        // the package lists (`diwan check` refuses both as claims).
         if service
             .field(id)
-            .is_some_and(|f| f.field_type == FieldType::NationalId)
+            .is_some_and(|f| matches!(f.field_type, FieldType::NationalId | FieldType::Phone))
         {
             continue;
         }

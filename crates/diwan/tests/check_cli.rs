@@ -48,14 +48,16 @@ fn a_broken_catalogue_lists_every_problem_and_fails() {
         broken-catalog/services/passport.toml:16: field `height` has unknown type `integer`; known types: text, textarea, number, date, choice, boolean, email, phone, national_id, file [unknown_field_type]
         broken-catalog/services/passport.toml:20: choice field `office` has no options [choice_without_options]
         broken-catalog/services/permit.toml:7: unknown field `colour`, expected one of `id`, `version`, `agency`, `category`, `reference_prefix`, `name`, `description`, `keywords`, `processing_time`, `fee`, `fields`, `documents`, `workflow`, `certificate` [syntax]
-        broken-catalog/services/visa.toml:8: workflow `express` is neither inline nor in workflows/express.toml [unknown_workflow]
-        broken-catalog/services/visa.toml:13: certificate claim `holder_name` is not a field of this service [unknown_field]
+        broken-catalog/services/visa.toml:9: workflow `express` is neither inline nor in workflows/express.toml [unknown_workflow]
+        broken-catalog/services/visa.toml:18: [certificate] must name the text field holding the holder's name: holder_name = "<field id>" [certificate_holder_name_missing]
+        broken-catalog/services/visa.toml:20: certificate claim `mobile` is a phone field; phone numbers are never shown on a certificate [certificate_claim_personal]
+        broken-catalog/services/visa.toml:20: certificate claim `holder_name` is not a field of this service [unknown_field]
         broken-catalog/workflows/review.toml:4: role `auditor` is declared but no action uses it [unused_role]
         broken-catalog/workflows/review.toml:10: state `on_hold` is not terminal but no action leaves it [dead_end_state]
         broken-catalog/workflows/review.toml:20: state `archived` cannot be reached from `submitted` [unreachable_state]
         broken-catalog/workflows/review.toml:37: action `finish` names role `supervisor`, which the workflow does not declare [unknown_role]
         broken-catalog/workflows/unclosed.toml:2: invalid basic string, expected `"` [syntax]
-        19 problem(s) found
+        21 problem(s) found
     "#]].assert_eq(&stdout(&out));
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
     assert_eq!(stderr(&out), "");

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
+use toml::Spanned;
 
 use super::check_field::compile_field;
 use super::check_workflow::compile_workflow;
@@ -15,7 +16,7 @@ use super::model::{
     Agency, Catalog, Certificate, Document, Fee, FieldType, Keywords, ServiceDefinition, Workflow,
 };
 use super::problem::{Problem, Reporter};
-use super::raw::{RawAgencies, RawKeywords, RawService, RawWorkflow};
+use super::raw::{RawAgencies, RawCertificate, RawField, RawKeywords, RawService, RawWorkflow};
 
 /// What a file in a catalogue folder holds, decided by where it sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -387,8 +388,9 @@ fn compile_service_body(
             }
             None
         }
-        Some(c) => {
-            let c = c.get_ref();
+        Some(certificate) => {
+            let c = certificate.get_ref();
+            let (holder_name, holder_id) = check_holder(r, &raw.fields, certificate);
             r.check_text(&c.title, "certificate title");
             if workflow.is_some() && issuing.is_none() {
                 r.at(
@@ -411,20 +413,12 @@ fn compile_service_body(
                 },
                 None => None,
             };
-            for claim in &c.claims {
-                match raw.fields.iter().find(|f| f.get_ref().id.get_ref() == claim.get_ref()) {
-                    None => r.at(claim.span(), "unknown_field", format!("certificate claim `{}` is not a field of this service", claim.get_ref())),
-                    Some(f) if FieldType::parse(f.get_ref().field_type.get_ref()) == Some(FieldType::File) => r.at(
-                        claim.span(),
-                        "file_claim",
-                        format!("certificate claim `{}` is a file field; certificates carry data, not files", claim.get_ref()),
-                    ),
-                    Some(_) => {}
-                }
-            }
+            check_claims(r, &raw.fields, &c.claims);
             Some(Certificate {
                 title: c.title.get_ref().clone(),
                 validity_days,
+                holder_name,
+                holder_id,
                 claims: c.claims.iter().map(|c| c.get_ref().clone()).collect(),
             })
         }
@@ -458,6 +452,127 @@ fn compile_service_body(
         workflow,
         certificate,
     })
+}
+
+/// The type a raw field declares, if it is a known one (an unknown type is reported where
+/// the field is compiled).
+fn declared_type(field: &RawField) -> Option<FieldType> {
+    FieldType::parse(field.field_type.get_ref())
+}
+
+fn find_field<'f>(fields: &'f [Spanned<RawField>], id: &str) -> Option<&'f RawField> {
+    fields
+        .iter()
+        .map(|f| f.get_ref())
+        .find(|f| f.id.get_ref() == id)
+}
+
+/// Who a certificate is about: `holder_name` must name a required `text` field (the name is
+/// printed and signed, so it can never be missing at issuance), and `holder_id`, if given, a
+/// `national_id` field. Returns the two ids as written; a problem is reported otherwise.
+fn check_holder(
+    r: &mut Reporter<'_>,
+    fields: &[Spanned<RawField>],
+    certificate: &Spanned<RawCertificate>,
+) -> (String, Option<String>) {
+    let c = certificate.get_ref();
+    match &c.holder_name {
+        None => r.at(
+            certificate.span(),
+            "certificate_holder_name_missing",
+            "[certificate] must name the text field holding the holder's name: holder_name = \"<field id>\"",
+        ),
+        Some(name) => {
+            let id = name.get_ref();
+            match find_field(fields, id) {
+                None => r.at(
+                    name.span(),
+                    "unknown_field",
+                    format!("certificate holder_name `{id}` is not a field of this service"),
+                ),
+                Some(f) if declared_type(f).is_some_and(|t| t != FieldType::Text) => r.at(
+                    name.span(),
+                    "certificate_holder_name_not_text",
+                    format!(
+                        "certificate holder_name `{id}` is a {} field; it must be a text field",
+                        f.field_type.get_ref()
+                    ),
+                ),
+                Some(f) if !f.required => r.at(
+                    name.span(),
+                    "certificate_holder_name_optional",
+                    format!(
+                        "certificate holder_name `{id}` must be a required field: no certificate is issued without its holder's name"
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+    if let Some(holder_id) = &c.holder_id {
+        let id = holder_id.get_ref();
+        match find_field(fields, id) {
+            None => r.at(
+                holder_id.span(),
+                "unknown_field",
+                format!("certificate holder_id `{id}` is not a field of this service"),
+            ),
+            Some(f) if declared_type(f).is_some_and(|t| t != FieldType::NationalId) => r.at(
+                holder_id.span(),
+                "certificate_holder_id_not_national_id",
+                format!(
+                    "certificate holder_id `{id}` is a {} field; it must be a national_id field",
+                    f.field_type.get_ref()
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    (
+        c.holder_name
+            .as_ref()
+            .map(|n| n.get_ref().clone())
+            .unwrap_or_default(),
+        c.holder_id.as_ref().map(|h| h.get_ref().clone()),
+    )
+}
+
+/// The fields a certificate carries in clear: fields of the service, never files (data, not
+/// documents), national IDs (the holder travels only as a keyed hash) or phone numbers.
+fn check_claims(r: &mut Reporter<'_>, fields: &[Spanned<RawField>], claims: &[Spanned<String>]) {
+    for claim in claims {
+        let id = claim.get_ref();
+        let Some(f) = find_field(fields, id) else {
+            r.at(
+                claim.span(),
+                "unknown_field",
+                format!("certificate claim `{id}` is not a field of this service"),
+            );
+            continue;
+        };
+        match declared_type(f) {
+            Some(FieldType::File) => r.at(
+                claim.span(),
+                "file_claim",
+                format!("certificate claim `{id}` is a file field; certificates carry data, not files"),
+            ),
+            Some(FieldType::NationalId) => r.at(
+                claim.span(),
+                "certificate_claim_personal",
+                format!(
+                    "certificate claim `{id}` is a national_id field; a national ID is never shown on a certificate, the holder's travels only as a keyed hash (holder_id)"
+                ),
+            ),
+            Some(FieldType::Phone) => r.at(
+                claim.span(),
+                "certificate_claim_personal",
+                format!(
+                    "certificate claim `{id}` is a phone field; phone numbers are never shown on a certificate"
+                ),
+            ),
+            _ => {}
+        }
+    }
 }
 
 /// Longest keyword: a word or a short phrase, not a description.

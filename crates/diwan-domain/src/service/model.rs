@@ -217,7 +217,13 @@ pub struct Document {
 pub struct Certificate {
     pub title: Text,
     pub validity_days: Option<u32>,
-    /// Form fields copied into the certificate's claims.
+    /// The required `text` field whose value is the holder's name, as printed.
+    pub holder_name: String,
+    /// The `national_id` field identifying the holder (as a keyed hash, never in clear); `None`
+    /// when the holder is the applicant, whose own national ID is then used.
+    pub holder_id: Option<String>,
+    /// Form fields copied into the certificate's claims: never a file, phone or national-ID
+    /// field.
     pub claims: Vec<String>,
 }
 

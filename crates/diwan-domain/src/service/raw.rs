@@ -170,6 +170,13 @@ pub struct RawCertificate {
     pub title: Spanned<Text>,
     #[serde(default)]
     pub validity_days: Option<Spanned<i64>>,
+    /// The `text` field holding the holder's name. Required; optional here so that its
+    /// absence is reported by `diwan check` with a line, not as a syntax error.
+    #[serde(default)]
+    pub holder_name: Option<Spanned<String>>,
+    /// The `national_id` field identifying the holder; absent when the holder is the applicant.
+    #[serde(default)]
+    pub holder_id: Option<Spanned<String>>,
     #[serde(default)]
     pub claims: Vec<Spanned<String>>,
 }

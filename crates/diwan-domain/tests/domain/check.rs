@@ -96,10 +96,9 @@ fn birth_certificate_is_read_as_written() {
         ]
     );
     let cert = service.certificate.as_ref().expect("certificate");
-    assert_eq!(
-        cert.claims,
-        ["holder_national_id", "holder_name", "mother_name"]
-    );
+    assert_eq!(cert.holder_name, "holder_name");
+    assert_eq!(cert.holder_id.as_deref(), Some("holder_national_id"));
+    assert_eq!(cert.claims, ["holder_name", "mother_name"]);
 }
 
 #[test]
@@ -378,10 +377,102 @@ claims = ["photo", "holder_name"]
 "#,
         )],
         expect![[r#"
+            services/lab.toml:15: [certificate] must name the text field holding the holder's name: holder_name = "<field id>" [certificate_holder_name_missing]
             services/lab.toml:17: certificate claim `photo` is a file field; certificates carry data, not files [file_claim]
             services/lab.toml:17: certificate claim `holder_name` is not a field of this service [unknown_field]
         "#]],
     );
+}
+
+/// A certificate names its holder: `holder_name` a required text field, `holder_id` a
+/// national-ID field. Phones and national IDs are never claims: the holder's ID travels only
+/// as a keyed hash, other people's IDs and phone numbers not at all.
+#[test]
+fn certificate_holder_and_personal_claims() {
+    let service = |id: &str, prefix: &str, certificate: &str| {
+        format!(
+            r#"id = "{id}"
+version = 1
+agency = "traffic"
+reference_prefix = "{prefix}"
+name = {{ ar = "خدمة", en = "Service" }}
+description = {{ ar = "وصف", en = "Description" }}
+workflow = "standard"
+fee = {{ amount = 0, currency = "EGP" }}
+
+[[fields]]
+id = "owner_national_id"
+type = "national_id"
+required = true
+label = {{ ar = "الرقم القومي", en = "National ID" }}
+
+[[fields]]
+id = "owner_name"
+type = "text"
+required = true
+label = {{ ar = "الاسم", en = "Name" }}
+
+[[fields]]
+id = "nickname"
+type = "text"
+label = {{ ar = "اسم الشهرة", en = "Nickname" }}
+
+[[fields]]
+id = "mobile"
+type = "phone"
+required = true
+label = {{ ar = "المحمول", en = "Mobile" }}
+
+[certificate]
+title = {{ ar = "شهادة", en = "Certificate" }}
+{certificate}
+"#
+        )
+    };
+    let wrong_types = service(
+        "lab",
+        "LAB",
+        "holder_name = \"owner_national_id\"\nholder_id = \"owner_name\"\nclaims = [\"owner_name\", \"owner_national_id\", \"mobile\"]",
+    );
+    let optional_and_unknown = service(
+        "lab2",
+        "LABB",
+        "holder_name = \"nickname\"\nholder_id = \"passport\"",
+    );
+    let unknown_name = service("lab3", "LABC", "holder_name = \"full_name\"");
+    check(
+        &[
+            ("services/lab.toml", &wrong_types),
+            ("services/lab2.toml", &optional_and_unknown),
+            ("services/lab3.toml", &unknown_name),
+        ],
+        expect![[r#"
+            services/lab.toml:35: certificate holder_name `owner_national_id` is a national_id field; it must be a text field [certificate_holder_name_not_text]
+            services/lab.toml:36: certificate holder_id `owner_name` is a text field; it must be a national_id field [certificate_holder_id_not_national_id]
+            services/lab.toml:37: certificate claim `owner_national_id` is a national_id field; a national ID is never shown on a certificate, the holder's travels only as a keyed hash (holder_id) [certificate_claim_personal]
+            services/lab.toml:37: certificate claim `mobile` is a phone field; phone numbers are never shown on a certificate [certificate_claim_personal]
+            services/lab2.toml:35: certificate holder_name `nickname` must be a required field: no certificate is issued without its holder's name [certificate_holder_name_optional]
+            services/lab2.toml:36: certificate holder_id `passport` is not a field of this service [unknown_field]
+            services/lab3.toml:35: certificate holder_name `full_name` is not a field of this service [unknown_field]
+        "#]],
+    );
+
+    let valid = service(
+        "lab",
+        "LAB",
+        "holder_name = \"owner_name\"\nclaims = [\"nickname\"]",
+    );
+    let catalog = catalog(&[("services/lab.toml", &valid)]);
+    let cert = catalog
+        .service("lab")
+        .and_then(|s| s.certificate.as_ref())
+        .expect("certificate");
+    assert_eq!(cert.holder_name, "owner_name");
+    assert_eq!(
+        cert.holder_id, None,
+        "without holder_id the holder is the applicant"
+    );
+    assert_eq!(cert.claims, ["nickname"]);
 }
 
 #[test]
@@ -622,6 +713,7 @@ fee = { amount = 0, currency = "EGP" }
         ],
         expect![[r#"
             services/lab.toml:7: workflow `express` is neither inline nor in workflows/express.toml [unknown_workflow]
+            services/lab2.toml:10: [certificate] must name the text field holding the holder's name: holder_name = "<field id>" [certificate_holder_name_missing]
             services/lab2.toml:11: there is a [certificate] but the workflow has no issue_certificate_in state [certificate_without_issuing_state]
             services/lab3.toml:7: the workflow issues a certificate but service `lab3` has no [certificate] [issuing_state_without_certificate]
         "#]],

@@ -162,7 +162,12 @@ async fn an_officers_queue_holds_what_their_role_can_act_on_in_their_agency() {
     // An application of another agency (supply offices) in `submitted`.
     let ration = json!({
         "service_id": "ration_card_register_mobile",
-        "data": { "ration_card_number": "12345678", "head_national_id": NID_A, "mobile_number": PHONE_A },
+        "data": {
+            "ration_card_number": "12345678",
+            "head_national_id": NID_A,
+            "head_name": "محمد أحمد علي حسن",
+            "mobile_number": PHONE_A,
+        },
     });
     app.clock.advance_secs(1);
     let response = app.apply(&citizen, Some("5"), &ration).await;

@@ -406,3 +406,72 @@ async fn the_public_verify_page_works_without_script_in_both_languages() {
     assert!(!hostile.contains("<script>"), "the input is escaped");
     assert!(hostile.contains("alert(1)"), "and shown back as text");
 }
+
+/// A certificate about someone other than the applicant: a child applies for a parent's death
+/// certificate. The holder printed and signed is the name typed in the form (never the
+/// applicant's account name, a masked national ID), and no claim carries a national ID or a
+/// phone number in clear.
+#[tokio::test]
+async fn a_death_certificate_names_the_deceased_and_no_ids_or_phones() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    let citizen = app.citizen_token(NID_A, PHONE_A).await;
+    let clerk = app.officer_token(CIVIL_STATUS, "clerk").await;
+    let manager = app.officer_token(CIVIL_STATUS, "manager").await;
+    let upload = app.upload_pdf(&citizen).await;
+    let deceased = "أحمد علي حسن محمود";
+    let request = json!({
+        "service_id": "death_certificate",
+        "data": {
+            "deceased_national_id": NID_B,
+            "deceased_name": deceased,
+            "deceased_mother_name": "زينب إبراهيم",
+            "date_of_death": "2020-05-01",
+            "death_governorate": "giza",
+            "relationship": "child",
+            "copies": 1,
+            "contact_phone": PHONE_B,
+            "applicant_id_card": upload,
+        },
+    });
+    let response = app.apply(&citizen, Some("death-1"), &request).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    let application: Value = response.json().await.expect("application JSON");
+    let id = application["id"].as_str().expect("id").to_owned();
+    app.act_ok(&clerk, &id, "start_review", 1, None).await;
+    app.act_ok(&clerk, &id, "recommend", 2, None).await;
+    app.act_ok(&manager, &id, "approve", 3, None).await;
+
+    let payload = app
+        .get_ok(&format!("/applications/{id}/certificate"), &citizen)
+        .await["payload"]
+        .as_str()
+        .expect("payload")
+        .to_owned();
+    let verified = app
+        .post_json("/verify", None, &json!({ "payload": payload }))
+        .await
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(verified["valid"], true, "{verified}");
+    assert_eq!(verified["claims"]["service_id"], "death_certificate");
+    assert_eq!(verified["claims"]["holder_name"], deceased);
+    let claims = verified["claims"].to_string();
+    for (what, digits) in [
+        ("the deceased's national ID", NID_B),
+        ("the applicant's national ID", NID_A),
+        ("the applicant's phone", &PHONE_A[1..]),
+        ("the contact phone", &PHONE_B[1..]),
+    ] {
+        assert!(!claims.contains(digits), "{what} in clear: {claims}");
+    }
+    // The applicant's account name (their masked national ID) is nowhere either.
+    assert!(!claims.contains("****"), "{claims}");
+}
