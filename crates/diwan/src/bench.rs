@@ -187,7 +187,7 @@ fn report(name: &str, scenario: Scenario, r: &RunResult) {
     );
 }
 
-fn tempfile_dir(base: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn tempfile_dir(base: &Path) -> anyhow::Result<PathBuf> {
     let dir = base.join(format!("diwan-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     Ok(dir)
@@ -682,7 +682,7 @@ async fn admin_client(url: &str) -> anyhow::Result<tokio_postgres::Client> {
     Ok(client)
 }
 
-async fn create_database(url: &str, name: &str) -> anyhow::Result<String> {
+pub(crate) async fn create_database(url: &str, name: &str) -> anyhow::Result<String> {
     let client = admin_client(url)
         .await
         .context("cannot connect to PostgreSQL")?;
@@ -695,7 +695,7 @@ async fn create_database(url: &str, name: &str) -> anyhow::Result<String> {
     Ok(with_database(url, name))
 }
 
-async fn drop_database(url: &str, name: &str) -> anyhow::Result<()> {
+pub(crate) async fn drop_database(url: &str, name: &str) -> anyhow::Result<()> {
     let client = admin_client(url).await?;
     client
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -3,6 +3,7 @@
 mod audit;
 mod backup;
 mod bench;
+mod bench_ledger;
 mod bench_search;
 mod citizen;
 mod config;
@@ -62,13 +63,17 @@ enum Command {
     },
     /// Measure throughput and latency over real HTTP against a fresh server.
     Bench {
-        /// The scenario: submit, lifecycle, status, or search (accuracy and speed of search).
+        /// The scenario: submit, lifecycle, status, search (accuracy and speed of search) or
+        /// ledger (appends, and proofs from the stored tree).
         scenario: String,
         /// search: the labelled queries (`query<TAB>service_id`, or `none`).
         file: Option<PathBuf>,
         /// search: also show what each step of the search pipeline adds.
         #[arg(long)]
         steps: bool,
+        /// ledger: how many leaves to append before timing proofs.
+        #[arg(long, default_value_t = 1 << 20)]
+        leaves: u64,
         /// Concurrent HTTP clients.
         #[arg(long, default_value_t = 64)]
         clients: usize,
@@ -201,6 +206,20 @@ fn main() -> ExitCode {
                 "usage: diwan bench search FILE [--catalog DIR]"
             )),
         }
+        .map(|()| ExitCode::SUCCESS),
+        Command::Bench {
+            scenario,
+            leaves,
+            clients,
+            dir,
+            database,
+            ..
+        } if scenario == "ledger" => bench_ledger::run(bench_ledger::LedgerBenchOptions {
+            leaves,
+            clients,
+            dir,
+            database,
+        })
         .map(|()| ExitCode::SUCCESS),
         Command::Bench {
             scenario,

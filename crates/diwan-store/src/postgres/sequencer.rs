@@ -49,7 +49,7 @@ const SEQUENCER_LOCK: i64 = 0x4449_5741_4E00_0002;
 const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The most leaves one sequencer transaction places; more wait for the next round.
-const BATCH: i64 = 5_000;
+const BATCH: i64 = 20_000;
 
 /// Places every final pending leaf it may, in one transaction under the advisory lock.
 /// Returns how many it placed: 0 when nothing is final.
