@@ -216,9 +216,22 @@ pub struct ApplicationFilter {
     pub agency: Option<String>,
     pub service_ids: Option<Vec<String>>,
     pub states: Option<Vec<String>>,
-    /// Return applications created strictly before this one's `(created_at, id)` (paging).
+    /// Paging: return the applications that come after this one in `order` (for
+    /// `NewestFirst`, created strictly before it).
     pub before_id: Option<String>,
     pub limit: u32,
+    pub order: ListOrder,
+}
+
+/// The order of a listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListOrder {
+    /// `(created_at, id)` descending: a citizen's applications, the newest first.
+    #[default]
+    NewestFirst,
+    /// `(state_since, id)` ascending: a work queue, the application waiting longest in its
+    /// state first (so paging never hides the most overdue).
+    LongestWaiting,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -160,7 +160,9 @@ pub async fn queue(
         service_id: None,
         all: wanted.as_deref().map(|s| s == "all"),
         before: None,
+        // The 200 waiting longest: a busy queue never hides its most overdue.
         limit: Some(200),
+        sort: Some("waiting".to_owned()),
     };
     let items = list(State(state.clone()), caller.clone(), ApiQuery(query))
         .await

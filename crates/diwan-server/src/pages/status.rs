@@ -86,6 +86,7 @@ async fn my_applications(
         all: None,
         before: None,
         limit: Some(200),
+        sort: None,
     };
     let list = list(State(state.clone()), caller.clone(), ApiQuery(query)).await?;
     Ok(list.0.items)

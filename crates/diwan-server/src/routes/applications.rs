@@ -14,7 +14,7 @@ use diwan_domain::service::ServiceDefinition;
 use diwan_domain::workflow::{ApplicationView, WorkflowError, available_actions, decide};
 use diwan_store::{
     ActionCommit, ActorKind, Application, ApplicationFilter, Event, EventActor, IdempotencyKey,
-    LEAF_DATA_ACCESS, NewApplication, NewLeaf, StoreError, UserKind,
+    LEAF_DATA_ACCESS, ListOrder, NewApplication, NewLeaf, StoreError, UserKind,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -131,6 +131,9 @@ pub struct ListQuery {
     pub before: Option<String>,
     /// 1 to 200, default 50.
     pub limit: Option<u32>,
+    /// `newest` (the default: newest first) or `waiting` (a work queue: the application
+    /// waiting longest in its state first). `before` pages in the same order.
+    pub sort: Option<String>,
 }
 
 pub(crate) fn dto(state: &AppState, app: &Application, caller: &Caller) -> ApplicationDto {
@@ -490,6 +493,18 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<ApplicationList>> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let order = match q.sort.as_deref() {
+        None | Some("newest") => ListOrder::NewestFirst,
+        Some("waiting") => ListOrder::LongestWaiting,
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "sort",
+                "unknown_sort",
+                "الترتيب إما newest أو waiting",
+                "sort is newest or waiting",
+            ));
+        }
+    };
     let states = q.state.as_deref().map(|s| {
         s.split(',')
             .map(|x| x.trim().to_string())
@@ -501,6 +516,7 @@ pub async fn list(
         service_ids: q.service_id.map(|s| vec![s]),
         before_id: q.before,
         limit,
+        order,
         ..Default::default()
     };
     match caller.user.kind {

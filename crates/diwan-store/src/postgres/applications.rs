@@ -17,7 +17,8 @@ use super::sequencer::Sequencer;
 use super::uploads::check_owned;
 use crate::{
     ActionCommit, Application, ApplicationFilter, Created, Event, IdempotencyKey,
-    LEAF_APPLICATION_EVENT, LEAF_CERTIFICATE_ISSUED, NewApplication, StoreError, StoreResult,
+    LEAF_APPLICATION_EVENT, LEAF_CERTIFICATE_ISSUED, ListOrder, NewApplication, StoreError,
+    StoreResult,
 };
 
 /// Page size when the caller asks for none, and the most one page may hold.
@@ -384,8 +385,12 @@ pub(super) async fn list(pool: &Pool, filter: ApplicationFilter) -> StoreResult<
     }
     if let Some(before) = filter.before_id {
         // An unknown cursor makes the sub-select NULL, so the page is empty.
+        let (columns, after) = match filter.order {
+            ListOrder::NewestFirst => ("created_at, id", "<"),
+            ListOrder::LongestWaiting => ("state_since, id", ">"),
+        };
         clauses.push(format!(
-            "(created_at, id) < (SELECT created_at, id FROM applications WHERE id = {})",
+            "({columns}) {after} (SELECT {columns} FROM applications WHERE id = {})",
             bind(Box::new(before))
         ));
     }
@@ -399,9 +404,13 @@ pub(super) async fn list(pool: &Pool, filter: ApplicationFilter) -> StoreResult<
     } else {
         format!("WHERE {}", clauses.join(" AND "))
     };
+    let order = match filter.order {
+        ListOrder::NewestFirst => "created_at DESC, id DESC",
+        ListOrder::LongestWaiting => "state_since ASC, id ASC",
+    };
     let sql = format!(
         "SELECT {APPLICATION_COLUMNS} FROM applications {filter_sql}
-         ORDER BY created_at DESC, id DESC LIMIT {limit_mark}"
+         ORDER BY {order} LIMIT {limit_mark}"
     );
     let params: Vec<&(dyn ToSql + Sync)> = values
         .iter()

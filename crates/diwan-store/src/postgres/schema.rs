@@ -31,6 +31,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("../../migrations/postgres/0003_otp_phone.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../../migrations/postgres/0004_queue_order.sql"),
+    },
 ];
 
 /// The advisory lock key migrations serialise on (any constant unique to Diwan's locks;

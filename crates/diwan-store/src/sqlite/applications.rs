@@ -10,7 +10,7 @@ use super::rows::{self, APPLICATION_COLUMNS, Db, EVENT_COLUMNS, get_application}
 use super::uploads::check_owned;
 use crate::{
     ActionCommit, ActorKind, Application, ApplicationFilter, Created, Event, IdempotencyKey,
-    LEAF_APPLICATION_EVENT, NewApplication, NewLeaf, StoreError, StoreResult,
+    LEAF_APPLICATION_EVENT, ListOrder, NewApplication, NewLeaf, StoreError, StoreResult,
 };
 
 /// Page size when the caller asks for none, and the most one page may hold.
@@ -273,8 +273,12 @@ pub(super) fn list(conn: &Connection, filter: ApplicationFilter) -> StoreResult<
     }
     if let Some(before) = filter.before_id {
         // An unknown cursor makes the sub-select NULL, so the page is empty.
+        let (columns, after) = match filter.order {
+            ListOrder::NewestFirst => ("created_at, id", "<"),
+            ListOrder::LongestWaiting => ("state_since, id", ">"),
+        };
         clauses.push(format!(
-            "(created_at, id) < (SELECT created_at, id FROM applications WHERE id = {})",
+            "({columns}) {after} (SELECT {columns} FROM applications WHERE id = {})",
             bind(&mut values, before)
         ));
     }
@@ -290,9 +294,13 @@ pub(super) fn list(conn: &Connection, filter: ApplicationFilter) -> StoreResult<
     } else {
         format!("WHERE {}", clauses.join(" AND "))
     };
+    let order = match filter.order {
+        ListOrder::NewestFirst => "created_at DESC, id DESC",
+        ListOrder::LongestWaiting => "state_since ASC, id ASC",
+    };
     let sql = format!(
         "SELECT {APPLICATION_COLUMNS} FROM applications {filter_sql}
-         ORDER BY created_at DESC, id DESC LIMIT ?{limit_mark}"
+         ORDER BY {order} LIMIT ?{limit_mark}"
     );
     conn.prepare_cached(&sql)
         .db()?

@@ -33,6 +33,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("../../migrations/sqlite/0003_otp_phone.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../../migrations/sqlite/0004_queue_order.sql"),
+    },
 ];
 
 /// How long a connection waits for a lock before failing. Only another process (a backup

@@ -34,6 +34,7 @@ macro_rules! suite_tests {
             listing::filters_combine_and_results_are_newest_first,
             listing::paging_walks_every_application_once,
             listing::page_size_defaults_to_50_and_is_capped_at_200,
+            listing::a_queue_lists_the_longest_waiting_first_and_pages_in_that_order,
             accounts::a_citizen_is_created_once_then_found,
             accounts::officers_have_unique_usernames,
             accounts::a_session_lives_until_it_expires_or_is_deleted,

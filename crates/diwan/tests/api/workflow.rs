@@ -566,3 +566,43 @@ async fn actions_are_refused_by_state_and_by_role() {
         "pending_approval"
     );
 }
+
+#[tokio::test]
+async fn a_queue_sorted_by_waiting_puts_the_longest_waiting_first() {
+    let Some(c) = cast().await else {
+        return;
+    };
+    let first = c.app.apply_birth_certificate(&c.citizen, "k1").await;
+    c.app.clock.advance_secs(60);
+    let second = c.app.apply_birth_certificate(&c.citizen, "k2").await;
+    c.app.clock.advance_secs(60);
+    // The first moves on, so it has waited less in its new state than the second.
+    let first_id = first["id"].as_str().unwrap();
+    c.app
+        .act_ok(&c.clerk, first_id, "start_review", 1, None)
+        .await;
+    let queue = c
+        .app
+        .get_ok("/applications?all=true&sort=waiting", &c.clerk)
+        .await;
+    let order: Vec<&str> = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, [second["id"].as_str().unwrap(), first_id]);
+    let newest = c.app.get_ok("/applications?all=true", &c.clerk).await;
+    assert_eq!(
+        newest["items"][0]["id"], second["id"],
+        "default: newest first"
+    );
+    assert_problem(
+        c.app
+            .get("/applications?sort=sideways", Some(&c.clerk))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+}

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use diwan_store::{Application, ApplicationFilter, Store};
+use diwan_store::{Application, ApplicationFilter, ListOrder, Store};
 use tokio::task::JoinSet;
 
 use crate::fixtures::{T0, action, application, citizen};
@@ -166,4 +166,52 @@ pub async fn page_size_defaults_to_50_and_is_capped_at_200(store: Arc<dyn Store>
         assert_eq!(page.len(), expected, "limit {limit}");
         assert_eq!(page[0].id, "app-204", "newest first");
     }
+}
+
+pub async fn a_queue_lists_the_longest_waiting_first_and_pages_in_that_order(
+    store: Arc<dyn Store>,
+) {
+    let alice = citizen(&*store, 1).await;
+    let mut apps = Vec::new();
+    for id in ["a1", "a2", "a3"] {
+        apps.push(
+            store
+                .create_application(application(id, &alice))
+                .await
+                .expect("create")
+                .application,
+        );
+    }
+    // a3 keeps waiting since T0; a2 moved at T0 + 10, a1 at T0 + 20.
+    store
+        .apply_action(action(&apps[1], "start_review", "under_review", T0 + 10))
+        .await
+        .expect("a2");
+    store
+        .apply_action(action(&apps[0], "start_review", "under_review", T0 + 20))
+        .await
+        .expect("a1");
+    let page = |before: Option<&str>, limit| {
+        let store = Arc::clone(&store);
+        let before = before.map(str::to_owned);
+        async move {
+            store
+                .list_applications(ApplicationFilter {
+                    order: ListOrder::LongestWaiting,
+                    before_id: before,
+                    limit,
+                    ..ApplicationFilter::default()
+                })
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|a| a.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(page(None, 10).await, ["a3", "a2", "a1"]);
+    assert_eq!(page(None, 1).await, ["a3"]);
+    assert_eq!(page(Some("a3"), 1).await, ["a2"]);
+    assert_eq!(page(Some("a2"), 5).await, ["a1"]);
+    assert!(page(Some("a1"), 5).await.is_empty());
 }
