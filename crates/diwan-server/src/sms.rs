@@ -54,3 +54,58 @@ impl SmsChannel for FileOutbox {
         Box::pin(async move { result })
     }
 }
+
+/// How many texts this node may send per minute, whoever asks: a cap on what a flood of
+/// sign-in requests (many IDs, many numbers) can cost in SMS fees. A token bucket refilled
+/// continuously; in memory, so N nodes send at most N times the budget.
+pub struct SmsBudget {
+    per_minute: u32,
+    state: std::sync::Mutex<(f64, i64)>,
+}
+
+impl SmsBudget {
+    pub fn new(per_minute: u32) -> SmsBudget {
+        SmsBudget {
+            per_minute,
+            state: std::sync::Mutex::new((f64::from(per_minute), 0)),
+        }
+    }
+
+    /// Takes one text from the budget at `now_ms`; false when it is spent.
+    pub fn try_take(&self, now_ms: i64) -> bool {
+        let Ok(mut state) = self.state.lock() else {
+            return false;
+        };
+        let (tokens, last) = *state;
+        let capacity = f64::from(self.per_minute);
+        let refilled = if last == 0 {
+            capacity
+        } else {
+            let elapsed = (now_ms - last).max(0) as f64 / 60_000.0;
+            (tokens + elapsed * capacity).min(capacity)
+        };
+        if refilled >= 1.0 {
+            *state = (refilled - 1.0, now_ms);
+            true
+        } else {
+            *state = (refilled, now_ms);
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::SmsBudget;
+
+    #[test]
+    fn the_budget_is_spent_then_refills_with_time() {
+        let budget = SmsBudget::new(3);
+        let t0 = 1_000_000;
+        assert!((0..3).all(|_| budget.try_take(t0)));
+        assert!(!budget.try_take(t0), "a fourth text in the same instant");
+        assert!(!budget.try_take(t0 + 10_000), "a sixth of a minute is half a text");
+        assert!(budget.try_take(t0 + 20_000), "a third of a minute is one text");
+        assert!(budget.try_take(t0 + 120_000));
+    }
+}

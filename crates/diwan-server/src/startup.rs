@@ -133,6 +133,7 @@ pub async fn build_state_with_clock(
         country: Arc::new(country),
         time_zone,
         sms: Arc::new(sms),
+        sms_budget: Arc::new(crate::sms::SmsBudget::new(settings.sms_per_minute)),
         clock,
         sessions: Arc::new(crate::auth::SessionCache::new(settings.session_cache_ms)),
         settings: Arc::new(settings),

@@ -70,6 +70,8 @@ pub struct ServerSettings {
     /// a test over plain HTTP. Off by default: behind a reverse proxy on the same machine
     /// every request looks like loopback, and a session must never travel without TLS.
     pub plain_http_cookies_on_loopback: bool,
+    /// Texts this node may send per minute, all citizens together (a cap on SMS costs).
+    pub sms_per_minute: u32,
 }
 
 impl ServerSettings {
@@ -91,6 +93,7 @@ impl ServerSettings {
             max_upload_bytes: 10 * 1024 * 1024,
             session_cache_ms: 2_000,
             plain_http_cookies_on_loopback: false,
+            sms_per_minute: 600,
         }
     }
 }
@@ -105,6 +108,8 @@ pub struct AppState {
     /// The country's time zone, resolved once: what "today" and every shown time mean.
     pub time_zone: jiff::tz::TimeZone,
     pub sms: Arc<dyn SmsChannel>,
+    /// What is left of this node's SMS budget (`sms_per_minute`).
+    pub sms_budget: Arc<crate::sms::SmsBudget>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<ServerSettings>,
     pub login_limiter: Arc<crate::auth::LoginLimiter>,

@@ -151,6 +151,18 @@ pub async fn citizen_otp(
         Some(r) => r == phone.e164(),
         None => settings.self_enrolment,
     };
+    // The node's SMS budget is taken whether or not a text goes out, so that a spent budget
+    // answers the same for the registered number and any other.
+    if !state.sms_budget.try_take(now) {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "sms_busy",
+            "Too many sign-in codes right now",
+            "نرسل رموزًا كثيرة الآن؛ حاول مرة أخرى بعد دقيقة",
+            "We are sending a great many codes right now; try again in a minute",
+        )
+        .retry_after(60));
+    }
     // Made either way, so both answers cost the same work.
     let code = crypto::new_code().map_err(ApiError::internal)?;
     let code_hash = crypto::code_hash(&settings.secret.0, national_id.as_str(), &code);
