@@ -74,14 +74,16 @@ fn print(name: &str, r: &Report) {
 /// The floors: the level reached when this test was last raised (top-1, top-3, `none`
 /// questions rejected). Raise them when search improves; a change that lowers them needs a
 /// reason. Targets: top-1 ≥ 90%, top-3 ≥ 97%, none rejected ≥ 85%.
-const DEV_TOP1: f64 = 0.905; // 163/180
-const DEV_TOP3: f64 = 0.988; // 178/180
+const DEV_TOP1: f64 = 0.961; // 173/180
+const DEV_TOP3: f64 = 0.994; // 179/180
 const DEV_NONE: f64 = 0.866; // 13/15
-// One held-out query fewer than before the verb table and the calibrated `confident` rule
-// (50/60): the rule was set on the development part only and the held-out part is reported
-// as it falls, not tuned back.
-const HELD_TOP1: f64 = 0.816; // 49/60
-const HELD_TOP3: f64 = 1.0; // 60/60
+// Held-out top-1 was 49/60 after the verb table and the calibrated `confident` rule (50/60
+// before them; the rule was set on the development part only and not tuned back).
+const HELD_TOP1: f64 = 0.9; // 54/60
+// Lowered from 60/60: the broader service keywords (colloquial names, documents, offices)
+// lifted held-out top-1 from 49/60 to 54/60 but pushed one held-out query out of the top
+// three; the keywords were chosen on the development part only and not tuned back.
+const HELD_TOP3: f64 = 0.983; // 59/60
 const HELD_NONE: f64 = 0.6; // 3/5
 
 #[test]
