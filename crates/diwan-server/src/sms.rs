@@ -104,8 +104,14 @@ mod budget_tests {
         let t0 = 1_000_000;
         assert!((0..3).all(|_| budget.try_take(t0)));
         assert!(!budget.try_take(t0), "a fourth text in the same instant");
-        assert!(!budget.try_take(t0 + 10_000), "a sixth of a minute is half a text");
-        assert!(budget.try_take(t0 + 20_000), "a third of a minute is one text");
+        assert!(
+            !budget.try_take(t0 + 10_000),
+            "a sixth of a minute is half a text"
+        );
+        assert!(
+            budget.try_take(t0 + 20_000),
+            "a third of a minute is one text"
+        );
         assert!(budget.try_take(t0 + 120_000));
     }
 }
