@@ -48,16 +48,21 @@ pub async fn issue_on(
     };
     // The holder is the person the package names. Their name is the value of the required
     // text field `holder_name`: never the account's display name, which for a citizen is the
-    // masked national ID. A missing value means the data does not fit the package; refuse
-    // rather than sign a certificate for nobody.
-    let holder_name = text(&spec.holder_name)
-        .ok_or_else(|| {
-            ApiError::internal(format!(
-                "application {} has no value in `{}`, the certificate holder's name",
-                app.id, spec.holder_name
-            ))
-        })?
-        .to_owned();
+    // masked national ID. An application submitted under an earlier version of the package
+    // may not have that field: it must still be approvable (officers cannot edit a citizen's
+    // data), so its certificate says the name was not stated, and the holder hash still
+    // identifies the person to the issuer.
+    let holder_name = match text(&spec.holder_name) {
+        Some(name) => name.to_owned(),
+        None => {
+            tracing::warn!(
+                application = %app.id,
+                field = %spec.holder_name,
+                "certificate issued without the holder's name (data from an earlier version)"
+            );
+            "غير مذكور / not stated".to_owned()
+        }
+    };
     // Their ID is the value of `holder_id`, a national-ID field, when the package names one
     // and it was filled in; otherwise the applicant's own national ID.
     let holder_identifier = spec

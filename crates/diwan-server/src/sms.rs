@@ -71,19 +71,33 @@ impl SmsBudget {
         }
     }
 
-    /// Takes one text from the budget at `now_ms`; false when it is spent.
-    pub fn try_take(&self, now_ms: i64) -> bool {
-        let Ok(mut state) = self.state.lock() else {
-            return false;
-        };
-        let (tokens, last) = *state;
+    /// True when at least one text is left at `now_ms` (nothing is taken).
+    pub fn has_left(&self, now_ms: i64) -> bool {
+        let state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.refilled(*state, now_ms) >= 1.0
+    }
+
+    fn refilled(&self, (tokens, last): (f64, i64), now_ms: i64) -> f64 {
         let capacity = f64::from(self.per_minute);
-        let refilled = if last == 0 {
+        if last == 0 {
             capacity
         } else {
             let elapsed = (now_ms - last).max(0) as f64 / 60_000.0;
             (tokens + elapsed * capacity).min(capacity)
-        };
+        }
+    }
+
+    /// Takes one text from the budget at `now_ms`; false when it is spent.
+    pub fn try_take(&self, now_ms: i64) -> bool {
+        // A panic elsewhere while holding the lock leaves a usable count behind.
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let refilled = self.refilled(*state, now_ms);
         if refilled >= 1.0 {
             *state = (refilled - 1.0, now_ms);
             true
@@ -113,5 +127,8 @@ mod budget_tests {
             "a third of a minute is one text"
         );
         assert!(budget.try_take(t0 + 120_000));
+        assert!(budget.has_left(t0 + 120_000), "looking takes nothing");
+        assert!((0..2).all(|_| budget.try_take(t0 + 120_000)));
+        assert!(!budget.has_left(t0 + 120_000));
     }
 }

@@ -223,6 +223,20 @@ pub struct ApplicationFilter {
     pub order: ListOrder,
 }
 
+/// A paging cursor for [`ListOrder::LongestWaiting`]: `<state_since>~<id>` of the last item
+/// seen. It carries the values rather than naming the application, because in a work queue
+/// the last item is often acted on before the next page is asked for, and its `state_since`
+/// moves.
+pub fn waiting_cursor(application: &Application) -> String {
+    format!("{}~{}", application.state_since, application.id)
+}
+
+/// The `(state_since, id)` of a cursor made by [`waiting_cursor`], if it is one.
+pub fn parse_waiting_cursor(cursor: &str) -> Option<(i64, &str)> {
+    let (since, id) = cursor.split_once('~')?;
+    Some((since.parse().ok()?, id))
+}
+
 /// The order of a listing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ListOrder {

@@ -77,6 +77,10 @@ fn entry(n: u64) -> anyhow::Result<Vec<u8>> {
 }
 
 async fn measure(store: Arc<dyn Store>, options: &LedgerBenchOptions) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        options.leaves >= 2,
+        "--leaves must be at least 2 to time proofs"
+    );
     let clients = options.clients.max(1) as u64;
     let start = Instant::now();
     let mut tasks = Vec::new();

@@ -525,6 +525,15 @@ fn check_holder(
                     f.field_type.get_ref()
                 ),
             ),
+            // An empty optional ID would leave the certificate naming one person and hashing
+            // another (the applicant).
+            Some(f) if !f.required => r.at(
+                holder_id.span(),
+                "certificate_holder_id_optional",
+                format!(
+                    "certificate holder_id `{id}` must be a required field, or leave holder_id out (the holder is then the applicant)"
+                ),
+            ),
             Some(_) => {}
         }
     }

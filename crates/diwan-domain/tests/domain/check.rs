@@ -418,6 +418,11 @@ type = "text"
 label = {{ ar = "اسم الشهرة", en = "Nickname" }}
 
 [[fields]]
+id = "guardian_national_id"
+type = "national_id"
+label = {{ ar = "الرقم القومي للولي", en = "Guardian's national ID" }}
+
+[[fields]]
 id = "mobile"
 type = "phone"
 required = true
@@ -440,20 +445,27 @@ title = {{ ar = "شهادة", en = "Certificate" }}
         "holder_name = \"nickname\"\nholder_id = \"passport\"",
     );
     let unknown_name = service("lab3", "LABC", "holder_name = \"full_name\"");
+    let optional_id = service(
+        "lab4",
+        "LABD",
+        "holder_name = \"owner_name\"\nholder_id = \"guardian_national_id\"",
+    );
     check(
         &[
             ("services/lab.toml", &wrong_types),
             ("services/lab2.toml", &optional_and_unknown),
             ("services/lab3.toml", &unknown_name),
+            ("services/lab4.toml", &optional_id),
         ],
         expect![[r#"
-            services/lab.toml:35: certificate holder_name `owner_national_id` is a national_id field; it must be a text field [certificate_holder_name_not_text]
-            services/lab.toml:36: certificate holder_id `owner_name` is a text field; it must be a national_id field [certificate_holder_id_not_national_id]
-            services/lab.toml:37: certificate claim `owner_national_id` is a national_id field; a national ID is never shown on a certificate, the holder's travels only as a keyed hash (holder_id) [certificate_claim_personal]
-            services/lab.toml:37: certificate claim `mobile` is a phone field; phone numbers are never shown on a certificate [certificate_claim_personal]
-            services/lab2.toml:35: certificate holder_name `nickname` must be a required field: no certificate is issued without its holder's name [certificate_holder_name_optional]
-            services/lab2.toml:36: certificate holder_id `passport` is not a field of this service [unknown_field]
-            services/lab3.toml:35: certificate holder_name `full_name` is not a field of this service [unknown_field]
+            services/lab.toml:40: certificate holder_name `owner_national_id` is a national_id field; it must be a text field [certificate_holder_name_not_text]
+            services/lab.toml:41: certificate holder_id `owner_name` is a text field; it must be a national_id field [certificate_holder_id_not_national_id]
+            services/lab.toml:42: certificate claim `owner_national_id` is a national_id field; a national ID is never shown on a certificate, the holder's travels only as a keyed hash (holder_id) [certificate_claim_personal]
+            services/lab.toml:42: certificate claim `mobile` is a phone field; phone numbers are never shown on a certificate [certificate_claim_personal]
+            services/lab2.toml:40: certificate holder_name `nickname` must be a required field: no certificate is issued without its holder's name [certificate_holder_name_optional]
+            services/lab2.toml:41: certificate holder_id `passport` is not a field of this service [unknown_field]
+            services/lab3.toml:40: certificate holder_name `full_name` is not a field of this service [unknown_field]
+            services/lab4.toml:41: certificate holder_id `guardian_national_id` must be a required field, or leave holder_id out (the holder is then the applicant) [certificate_holder_id_optional]
         "#]],
     );
 

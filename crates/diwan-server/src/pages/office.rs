@@ -160,9 +160,10 @@ pub async fn queue(
         service_id: None,
         all: wanted.as_deref().map(|s| s == "all"),
         before: None,
-        // The 200 waiting longest: a busy queue never hides its most overdue.
+        // The work queue: the 200 waiting longest, so a busy queue never hides its most
+        // overdue. "All applications" is a history: the newest first.
         limit: Some(200),
-        sort: Some("waiting".to_owned()),
+        sort: (wanted.as_deref() != Some("all")).then(|| "waiting".to_owned()),
     };
     let items = list(State(state.clone()), caller.clone(), ApiQuery(query))
         .await

@@ -546,7 +546,13 @@ pub async fn list(
     }
     let apps = state.store.list_applications(filter).await?;
     let next_before = (apps.len() as u32 == limit)
-        .then(|| apps.last().map(|a| a.id.clone()))
+        .then(|| {
+            apps.last().map(|a| match order {
+                ListOrder::NewestFirst => a.id.clone(),
+                // Carries the values: the last item may be acted on before the next page.
+                ListOrder::LongestWaiting => diwan_store::waiting_cursor(a),
+            })
+        })
         .flatten();
     // An officer's queue carries no form data: reading a citizen's data means opening the
     // application, which is recorded in the ledger (a page of 50 would otherwise be 50

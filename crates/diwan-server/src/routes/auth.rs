@@ -95,6 +95,17 @@ fn too_many_codes(window_secs: i64) -> ApiError {
     .retry_after(window_secs as u64)
 }
 
+fn sms_busy() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "sms_busy",
+        "Too many sign-in codes right now",
+        "نرسل رموزًا كثيرة الآن؛ حاول مرة أخرى بعد دقيقة",
+        "We are sending a great many codes right now; try again in a minute",
+    )
+    .retry_after(60)
+}
+
 fn field_error(field: &str, code: &str, ar: String, en: String) -> ApiError {
     ApiError::invalid_field(field, code, ar, en)
 }
@@ -151,17 +162,11 @@ pub async fn citizen_otp(
         Some(r) => r == phone.e164(),
         None => settings.self_enrolment,
     };
-    // The node's SMS budget is taken whether or not a text goes out, so that a spent budget
-    // answers the same for the registered number and any other.
-    if !state.sms_budget.try_take(now) {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "sms_busy",
-            "Too many sign-in codes right now",
-            "نرسل رموزًا كثيرة الآن؛ حاول مرة أخرى بعد دقيقة",
-            "We are sending a great many codes right now; try again in a minute",
-        )
-        .retry_after(60));
+    // The node's SMS budget is looked at for every request, so that a spent budget answers
+    // the same for the registered number and any other, and spent only by a text that goes
+    // out (so requests that send nothing cannot use it up for everyone).
+    if !state.sms_budget.has_left(now) {
+        return Err(sms_busy());
     }
     // Made either way, so both answers cost the same work.
     let code = crypto::new_code().map_err(ApiError::internal)?;
@@ -207,6 +212,10 @@ pub async fn citizen_otp(
                 settings.otp_phone_sends_per_day,
             ),
         ];
+        if !state.sms_budget.try_take(now) {
+            // Spent by another request since the check above.
+            return Err(sms_busy());
+        }
         // The limits are checked and the code recorded in one store operation, so parallel
         // requests, on any node, cannot all slip under them.
         let refused = state

@@ -384,15 +384,24 @@ pub(super) async fn list(pool: &Pool, filter: ApplicationFilter) -> StoreResult<
         clauses.push(format!("{column} = ANY({})", bind(Box::new(set))));
     }
     if let Some(before) = filter.before_id {
-        // An unknown cursor makes the sub-select NULL, so the page is empty.
-        let (columns, after) = match filter.order {
-            ListOrder::NewestFirst => ("created_at, id", "<"),
-            ListOrder::LongestWaiting => ("state_since, id", ">"),
-        };
-        clauses.push(format!(
-            "({columns}) {after} (SELECT {columns} FROM applications WHERE id = {})",
-            bind(Box::new(before))
-        ));
+        match (filter.order, crate::parse_waiting_cursor(&before)) {
+            (ListOrder::LongestWaiting, Some((since, id))) => {
+                let since = bind(Box::new(since));
+                let id = bind(Box::new(id.to_owned()));
+                clauses.push(format!("(state_since, id) > ({since}, {id})"));
+            }
+            (order, _) => {
+                // An unknown cursor makes the sub-select NULL, so the page is empty.
+                let (columns, after) = match order {
+                    ListOrder::NewestFirst => ("created_at, id", "<"),
+                    ListOrder::LongestWaiting => ("state_since, id", ">"),
+                };
+                clauses.push(format!(
+                    "({columns}) {after} (SELECT {columns} FROM applications WHERE id = {})",
+                    bind(Box::new(before))
+                ));
+            }
+        }
     }
     let limit = match filter.limit {
         0 => DEFAULT_LIMIT,

@@ -272,15 +272,25 @@ pub(super) fn list(conn: &Connection, filter: ApplicationFilter) -> StoreResult<
         clauses.push(format!("{column} IN ({})", marks.join(", ")));
     }
     if let Some(before) = filter.before_id {
-        // An unknown cursor makes the sub-select NULL, so the page is empty.
-        let (columns, after) = match filter.order {
-            ListOrder::NewestFirst => ("created_at, id", "<"),
-            ListOrder::LongestWaiting => ("state_since, id", ">"),
-        };
-        clauses.push(format!(
-            "({columns}) {after} (SELECT {columns} FROM applications WHERE id = {})",
-            bind(&mut values, before)
-        ));
+        match (filter.order, crate::parse_waiting_cursor(&before)) {
+            (ListOrder::LongestWaiting, Some((since, id))) => {
+                values.push(SqlValue::Integer(since));
+                let since = format!("?{}", values.len());
+                let id = bind(&mut values, id.to_owned());
+                clauses.push(format!("(state_since, id) > ({since}, {id})"));
+            }
+            (order, _) => {
+                // An unknown cursor makes the sub-select NULL, so the page is empty.
+                let (columns, after) = match order {
+                    ListOrder::NewestFirst => ("created_at, id", "<"),
+                    ListOrder::LongestWaiting => ("state_since, id", ">"),
+                };
+                clauses.push(format!(
+                    "({columns}) {after} (SELECT {columns} FROM applications WHERE id = {})",
+                    bind(&mut values, before)
+                ));
+            }
+        }
     }
     let limit = match filter.limit {
         0 => DEFAULT_LIMIT,

@@ -475,3 +475,78 @@ async fn a_death_certificate_names_the_deceased_and_no_ids_or_phones() {
     // The applicant's account name (their masked national ID) is nowhere either.
     assert!(!claims.contains("****"), "{claims}");
 }
+
+/// An application whose data predates its package's holder-name field (submitted under an
+/// earlier version) must still be approvable: officers cannot edit a citizen's data. Its
+/// certificate says the name was not stated rather than failing the approval.
+#[tokio::test]
+async fn an_application_from_before_the_holder_field_is_still_approved() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    let citizen = app.citizen_token(NID_A, PHONE_A).await;
+    let clerk = app.officer_token(CIVIL_STATUS, "clerk").await;
+    let manager = app.officer_token(CIVIL_STATUS, "manager").await;
+    let submitted = app.apply_birth_certificate(&citizen, "old").await;
+    let id = submitted["id"].as_str().expect("id").to_owned();
+    // The data as an earlier version of the package would have left it: no holder_name.
+    let mut data = submitted["data"].clone();
+    data.as_object_mut().expect("object").remove("holder_name");
+    let stored = app.store.get_application(&id).await.expect("stored");
+    let entry = diwan_ledger::LedgerEntry::ApplicationEvent(diwan_ledger::ApplicationEvent {
+        application_id: id.clone(),
+        service_id: stored.service_id.clone(),
+        service_version: stored.service_version,
+        version: 2,
+        action: "migrated".into(),
+        from: Some(stored.state.clone()),
+        to: stored.state.clone(),
+        actor_kind: diwan_ledger::ActorKind::System,
+        actor_role: None,
+        actor_agency: None,
+        actor_id_hash: Hash([0; 32]),
+        at: T0,
+    })
+    .to_bytes()
+    .expect("entry");
+    app.store
+        .apply_action(diwan_store::ActionCommit {
+            application_id: id.clone(),
+            expected_version: 1,
+            action: "migrated".into(),
+            from_state: stored.state.clone(),
+            to_state: stored.state.clone(),
+            actor: diwan_store::EventActor {
+                id: stored.applicant_id.clone(),
+                kind: diwan_store::ActorKind::Citizen,
+                role: None,
+                agency: None,
+            },
+            comment: None,
+            new_data: Some(data),
+            uploads: Vec::new(),
+            at: T0,
+            ledger_entry: entry,
+            certificate: None,
+        })
+        .await
+        .expect("old data in place");
+
+    app.act_ok(&clerk, &id, "start_review", 2, None).await;
+    app.act_ok(&clerk, &id, "recommend", 3, None).await;
+    app.act_ok(&manager, &id, "approve", 4, None).await;
+    let payload = app
+        .get_ok(&format!("/applications/{id}/certificate"), &citizen)
+        .await["payload"]
+        .as_str()
+        .expect("payload")
+        .to_owned();
+    let verified = app
+        .post_json("/verify", None, &json!({ "payload": payload }))
+        .await
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(verified["valid"], true);
+    assert_eq!(verified["claims"]["holder_name"], "غير مذكور / not stated");
+}

@@ -214,4 +214,14 @@ pub async fn a_queue_lists_the_longest_waiting_first_and_pages_in_that_order(
     assert_eq!(page(Some("a3"), 1).await, ["a2"]);
     assert_eq!(page(Some("a2"), 5).await, ["a1"]);
     assert!(page(Some("a1"), 5).await.is_empty());
+
+    // A cursor that carries the values keeps its place when the last item seen is acted on
+    // before the next page is asked for.
+    let a3 = store.get_application("a3").await.expect("a3");
+    let cursor = diwan_store::waiting_cursor(&a3);
+    store
+        .apply_action(action(&a3, "start_review", "under_review", T0 + 30))
+        .await
+        .expect("a3 moves on");
+    assert_eq!(page(Some(&cursor), 5).await, ["a2", "a1", "a3"]);
 }
