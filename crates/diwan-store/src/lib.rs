@@ -73,25 +73,8 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a new code for this national ID, voiding any earlier one.
     async fn put_otp(&self, otp: NewOtp) -> StoreResult<()>;
 
-    /// Like [`Store::put_otp`], but only if fewer than `max_sends` codes were sent to this
-    /// national ID since `since`, checked and recorded atomically so parallel requests
-    /// cannot all pass the limit. False (and nothing stored) when the limit is reached.
-    async fn put_otp_within_limit(
-        &self,
-        otp: NewOtp,
-        since: i64,
-        max_sends: u32,
-    ) -> StoreResult<bool> {
-        let limit = OtpLimit {
-            scope: OtpScope::NationalId,
-            since,
-            max_sends,
-        };
-        Ok(self.put_otp_within_limits(otp, &[limit]).await?.is_none())
-    }
-
-    /// Like [`Store::put_otp`], but only if every limit still has room, checked and recorded
-    /// atomically (also across nodes). `Some(limit)`, and nothing stored, names the first
+    /// Stores a new code for this national ID (like [`Store::put_otp`]), but only if every
+    /// limit still has room, checked and recorded atomically (also across nodes). `Some(limit)`, and nothing stored, names the first
     /// limit that is reached.
     async fn put_otp_within_limits(
         &self,

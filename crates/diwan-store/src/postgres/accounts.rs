@@ -228,23 +228,11 @@ pub(super) async fn put_otp_within_limits(
     .await
     .db()?;
     for limit in limits {
-        let sql = match limit.scope {
-            OtpScope::NationalId => {
-                "SELECT COUNT(*) FROM otp_sends WHERE national_id = $1 AND at >= $2"
-            }
-            OtpScope::Phone => "SELECT COUNT(*) FROM otp_sends WHERE phone = $1 AND at >= $2",
-        };
         let key = match limit.scope {
             OtpScope::NationalId => &otp.national_id,
             OtpScope::Phone => &otp.phone,
         };
-        let sent: i64 = tx
-            .query_one(&tx.prepare_cached(sql).await.db()?, &[key, &limit.since])
-            .await
-            .db()?
-            .try_get(0)
-            .db()?;
-        if sent >= i64::from(limit.max_sends) {
+        if count_sends(&tx, limit.scope, key, limit.since).await? >= limit.max_sends {
             return Ok(Some(*limit));
         }
     }
@@ -287,23 +275,21 @@ async fn insert_otp(tx: &deadpool_postgres::Transaction<'_>, otp: &NewOtp) -> St
     Ok(())
 }
 
-/// Sends at or after `since`.
-pub(super) async fn count_otps_since(
-    pool: &Pool,
-    national_id: &str,
+/// Codes sent at or after `since` for this national ID, or to this phone number.
+pub(super) async fn count_sends(
+    client: &impl GenericClient,
+    scope: OtpScope,
+    key: &str,
     since: i64,
 ) -> StoreResult<u32> {
-    let client = pool.get().await.db()?;
+    let sql = match scope {
+        OtpScope::NationalId => {
+            "SELECT COUNT(*) FROM otp_sends WHERE national_id = $1 AND at >= $2"
+        }
+        OtpScope::Phone => "SELECT COUNT(*) FROM otp_sends WHERE phone = $1 AND at >= $2",
+    };
     let count: i64 = client
-        .query_one(
-            &client
-                .prepare_cached(
-                    "SELECT COUNT(*) FROM otp_sends WHERE national_id = $1 AND at >= $2",
-                )
-                .await
-                .db()?,
-            &[&national_id, &since],
-        )
+        .query_one(&client.prepare_cached(sql).await.db()?, &[&key, &since])
         .await
         .db()?
         .try_get(0)

@@ -46,8 +46,8 @@ use tokio_postgres::NoTls;
 use crate::{
     ActionCommit, Application, ApplicationFilter, Certificate, CertificateRevocation, Created,
     Event, LedgerHead, NewApplication, NewLeaf, NewOfficer, NewOtp, NewSession, NewUpload,
-    OtpCheck, OtpLimit, OverdueCutoff, Store, StoreError, StoreMetrics, StoreResult, StoredLeaf,
-    UploadMeta, User, UserKind,
+    OtpCheck, OtpLimit, OtpScope, OverdueCutoff, Store, StoreError, StoreMetrics, StoreResult,
+    StoredLeaf, UploadMeta, User, UserKind,
 };
 use references::KnownSeries;
 use rows::{Db, UserKey};
@@ -247,7 +247,8 @@ impl Store for PostgresStore {
     }
 
     async fn count_otps_since(&self, national_id: &str, since: i64) -> StoreResult<u32> {
-        accounts::count_otps_since(&self.pool, national_id, since).await
+        let client = self.pool.get().await.db()?;
+        accounts::count_sends(&client, OtpScope::NationalId, national_id, since).await
     }
 
     async fn check_otp(

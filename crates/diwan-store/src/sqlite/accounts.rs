@@ -5,8 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::rows::{Db, UserKey, find_user};
 use crate::display::mask;
 use crate::{
-    NewOfficer, NewOtp, NewSession, OtpCheck, OtpLimit, OtpScope, StoreError, StoreResult, User,
-    UserKind,
+    NewOfficer, NewOtp, NewSession, OtpCheck, OtpScope, StoreError, StoreResult, User, UserKind,
 };
 
 /// Finds the citizen by national ID or creates them. An existing citizen keeps the phone on
@@ -165,36 +164,23 @@ pub(super) fn put_otp(conn: &Connection, otp: NewOtp) -> StoreResult<()> {
     Ok(())
 }
 
-/// Sends within a limit's window, for the limit's national ID or phone number.
-pub(super) fn count_sends(conn: &Connection, otp: &NewOtp, limit: &OtpLimit) -> StoreResult<u32> {
-    let (sql, key) = match limit.scope {
-        OtpScope::NationalId => (
-            "SELECT COUNT(*) FROM otp_sends WHERE national_id = ?1 AND at >= ?2",
-            &otp.national_id,
-        ),
-        OtpScope::Phone => (
-            "SELECT COUNT(*) FROM otp_sends WHERE phone = ?1 AND at >= ?2",
-            &otp.phone,
-        ),
+/// Codes sent at or after `since` for this national ID, or to this phone number.
+pub(super) fn count_sends(
+    conn: &Connection,
+    scope: OtpScope,
+    key: &str,
+    since: i64,
+) -> StoreResult<u32> {
+    let sql = match scope {
+        OtpScope::NationalId => {
+            "SELECT COUNT(*) FROM otp_sends WHERE national_id = ?1 AND at >= ?2"
+        }
+        OtpScope::Phone => "SELECT COUNT(*) FROM otp_sends WHERE phone = ?1 AND at >= ?2",
     };
     let count: i64 = conn
         .prepare_cached(sql)
         .db()?
-        .query_row(params![key, limit.since], |row| row.get(0))
-        .db()?;
-    Ok(u32::try_from(count).unwrap_or(u32::MAX))
-}
-
-/// Sends at or after `since`.
-pub(super) fn count_otps_since(
-    conn: &Connection,
-    national_id: &str,
-    since: i64,
-) -> StoreResult<u32> {
-    let count: i64 = conn
-        .prepare_cached("SELECT COUNT(*) FROM otp_sends WHERE national_id = ?1 AND at >= ?2")
-        .db()?
-        .query_row(params![national_id, since], |row| row.get(0))
+        .query_row(params![key, since], |row| row.get(0))
         .db()?;
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }

@@ -27,8 +27,8 @@ use async_trait::async_trait;
 use crate::{
     ActionCommit, Application, ApplicationFilter, Certificate, CertificateRevocation, CommitStats,
     Created, Event, LedgerHead, NewApplication, NewLeaf, NewOfficer, NewOtp, NewSession, NewUpload,
-    OtpCheck, OtpLimit, OverdueCutoff, PoolStats, Store, StoreError, StoreMetrics, StoreResult,
-    StoredLeaf, UploadMeta, User, UserKind,
+    OtpCheck, OtpLimit, OtpScope, OverdueCutoff, PoolStats, Store, StoreError, StoreMetrics,
+    StoreResult, StoredLeaf, UploadMeta, User, UserKind,
 };
 use readers::Readers;
 use rows::{Db, UserKey};
@@ -229,7 +229,13 @@ impl Store for SqliteStore {
         self.writer
             .submit(move |conn| {
                 for limit in limits {
-                    if accounts::count_sends(conn, &otp, &limit)? >= limit.max_sends {
+                    let key = match limit.scope {
+                        OtpScope::NationalId => &otp.national_id,
+                        OtpScope::Phone => &otp.phone,
+                    };
+                    if accounts::count_sends(conn, limit.scope, key, limit.since)?
+                        >= limit.max_sends
+                    {
                         return Ok(Some(limit));
                     }
                 }
@@ -241,7 +247,7 @@ impl Store for SqliteStore {
     async fn count_otps_since(&self, national_id: &str, since: i64) -> StoreResult<u32> {
         let national_id = national_id.to_owned();
         self.readers
-            .run(move |conn| accounts::count_otps_since(conn, &national_id, since))
+            .run(move |conn| accounts::count_sends(conn, OtpScope::NationalId, &national_id, since))
             .await
     }
 
