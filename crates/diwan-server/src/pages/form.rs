@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use diwan_domain::form::FieldError;
 use diwan_domain::service::{FieldType, ServiceDefinition};
 use diwan_domain::text::Lang;
-use diwan_store::NewUpload;
 use serde_json::{Map, Value};
 
 use crate::auth::Caller;
@@ -301,17 +300,7 @@ pub async fn read(
                 ));
                 continue;
             };
-            let meta = state
-                .store
-                .put_upload(NewUpload {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    owner_id: caller.user.id.clone(),
-                    filename,
-                    content_type: content_type.to_owned(),
-                    sha256: sha256_hex(&bytes),
-                    bytes: bytes.to_vec(),
-                    at: state.now_ms(),
-                })
+            let meta = crate::routes::uploads::store(state, caller, filename, content_type, &bytes)
                 .await
                 .map_err(ApiError::from)?;
             posted.values.text.insert(field.id.clone(), meta.id.clone());

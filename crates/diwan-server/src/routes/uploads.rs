@@ -48,6 +48,29 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Keeps a checked file (type sniffed, size within the limit) as the caller's upload. The
+/// API and the portal's forms both store uploads through here.
+pub(crate) async fn store(
+    state: &AppState,
+    caller: &Caller,
+    filename: String,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<UploadMeta, diwan_store::StoreError> {
+    state
+        .store
+        .put_upload(NewUpload {
+            id: uuid::Uuid::now_v7().to_string(),
+            owner_id: caller.user.id.clone(),
+            filename,
+            content_type: content_type.to_owned(),
+            sha256: sha256_hex(bytes),
+            bytes: bytes.to_vec(),
+            at: state.now_ms(),
+        })
+        .await
+}
+
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         too_large()
@@ -109,18 +132,7 @@ pub async fn upload(
             )
             .with_field("file"));
         };
-        let meta = state
-            .store
-            .put_upload(NewUpload {
-                id: uuid::Uuid::now_v7().to_string(),
-                owner_id: caller.user.id.clone(),
-                filename,
-                content_type: content_type.to_string(),
-                sha256: sha256_hex(&bytes),
-                bytes: bytes.to_vec(),
-                at: state.now_ms(),
-            })
-            .await?;
+        let meta = store(&state, &caller, filename, content_type, &bytes).await?;
         return Ok((StatusCode::CREATED, Json(meta.into())));
     }
     Err(ApiError::invalid_field(
