@@ -133,12 +133,7 @@ async fn approval_issues_a_certificate_that_verifies_until_revoked() {
     assert_eq!(keys["keys"][0]["kid"], certificate["key_id"]);
     assert_eq!(keys["keys"][0]["crv"], "Ed25519");
 
-    let verified = app
-        .post_json("/verify", None, &json!({ "payload": payload }))
-        .await
-        .json::<Value>()
-        .await
-        .expect("json");
+    let verified = app.check_certificate(&payload).await;
     assert_eq!(verified["valid"], true, "{verified}");
     assert_eq!(verified["revoked"], false);
     assert_eq!(verified["claims"]["service_id"], "birth_certificate");
@@ -151,15 +146,8 @@ async fn approval_issues_a_certificate_that_verifies_until_revoked() {
     let last = tampered.len() - 3;
     tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
     let refused = app
-        .post_json(
-            "/verify",
-            None,
-            &json!({ "payload": String::from_utf8(tampered).expect("ascii") }),
-        )
-        .await
-        .json::<Value>()
-        .await
-        .expect("json");
+        .check_certificate(&String::from_utf8(tampered).expect("ascii"))
+        .await;
     assert_eq!(refused["valid"], false);
     assert!(refused["reason"].as_str().is_some_and(|r| !r.is_empty()));
 
@@ -205,12 +193,7 @@ async fn approval_issues_a_certificate_that_verifies_until_revoked() {
         "already_revoked",
     )
     .await;
-    let after = app
-        .post_json("/verify", None, &json!({ "payload": payload }))
-        .await
-        .json::<Value>()
-        .await
-        .expect("json");
+    let after = app.check_certificate(&payload).await;
     assert_eq!(after["valid"], false);
     assert_eq!(after["revoked"], true);
     assert_eq!(after["revoke_reason"], "issued_in_error");
@@ -318,12 +301,23 @@ async fn the_log_verifies_against_its_key() {
 trait Public {
     /// A GET without sign-in that must succeed; the JSON body.
     async fn get_public(&self, path: &str) -> Value;
+
+    /// What `POST /verify` (no sign-in) says of a payload.
+    async fn check_certificate(&self, payload: &str) -> Value;
 }
 
 impl Public for TestApp {
     async fn get_public(&self, path: &str) -> Value {
         let response = self.get(path, None).await;
         assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.expect("a JSON body")
+    }
+
+    async fn check_certificate(&self, payload: &str) -> Value {
+        let response = self
+            .post_json("/verify", None, &json!({ "payload": payload }))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "POST /verify");
         response.json().await.expect("a JSON body")
     }
 }
@@ -454,12 +448,7 @@ async fn a_death_certificate_names_the_deceased_and_no_ids_or_phones() {
         .as_str()
         .expect("payload")
         .to_owned();
-    let verified = app
-        .post_json("/verify", None, &json!({ "payload": payload }))
-        .await
-        .json::<Value>()
-        .await
-        .expect("json");
+    let verified = app.check_certificate(&payload).await;
     assert_eq!(verified["valid"], true, "{verified}");
     assert_eq!(verified["claims"]["service_id"], "death_certificate");
     assert_eq!(verified["claims"]["holder_name"], deceased);
@@ -541,12 +530,7 @@ async fn an_application_from_before_the_holder_field_is_still_approved() {
         .as_str()
         .expect("payload")
         .to_owned();
-    let verified = app
-        .post_json("/verify", None, &json!({ "payload": payload }))
-        .await
-        .json::<Value>()
-        .await
-        .expect("json");
+    let verified = app.check_certificate(&payload).await;
     assert_eq!(verified["valid"], true);
     assert_eq!(verified["claims"]["holder_name"], "غير مذكور / not stated");
 }
