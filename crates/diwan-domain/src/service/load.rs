@@ -2,7 +2,8 @@
 //! [`Catalog`], or every problem found, each with its file and line.
 //!
 //! A catalogue folder holds `agencies.toml`, `workflows/<id>.toml` (workflows that services
-//! share) and `services/<id>.toml` (one service each).
+//! share), `services/<id>.toml` (one service each) and, optionally, `elsewhere.toml` (what
+//! people ask for that is done elsewhere, for search).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,10 +14,13 @@ use toml::Spanned;
 use super::check_field::compile_field;
 use super::check_workflow::compile_workflow;
 use super::model::{
-    Agency, Catalog, Certificate, Document, Fee, FieldType, Keywords, ServiceDefinition, Workflow,
+    Agency, Catalog, Certificate, Document, ElsewhereService, Fee, FieldType, Keywords,
+    ServiceDefinition, Workflow,
 };
 use super::problem::{Problem, Reporter};
-use super::raw::{RawAgencies, RawCertificate, RawField, RawKeywords, RawService, RawWorkflow};
+use super::raw::{
+    RawAgencies, RawCertificate, RawElsewhere, RawField, RawKeywords, RawService, RawWorkflow,
+};
 
 /// What a file in a catalogue folder holds, decided by where it sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +28,7 @@ pub enum SourceKind {
     Agencies,
     Workflow,
     Service,
+    Elsewhere,
 }
 
 impl SourceKind {
@@ -36,6 +41,8 @@ impl SourceKind {
             Some(SourceKind::Workflow)
         } else if rel.starts_with("services/") && rel.ends_with(".toml") {
             Some(SourceKind::Service)
+        } else if rel == "elsewhere.toml" {
+            Some(SourceKind::Elsewhere)
         } else {
             None
         }
@@ -159,10 +166,62 @@ pub fn load_catalog(files: &[SourceFile]) -> Result<Catalog, Vec<Problem>> {
             .insert(service.id.clone(), Arc::new(service));
     }
 
+    for file in files.iter().filter(|f| f.kind == SourceKind::Elsewhere) {
+        let mut r = Reporter::new(&file.path, &file.text, &mut problems);
+        load_elsewhere(&mut r, &file.text, &mut catalog);
+    }
+
     if problems.is_empty() {
         Ok(catalog)
     } else {
         Err(problems)
+    }
+}
+
+/// Reads `elsewhere.toml` into `catalog.elsewhere`. An entry may not reuse a service's id:
+/// a thing is either served here or done elsewhere.
+fn load_elsewhere(r: &mut Reporter<'_>, text: &str, catalog: &mut Catalog) {
+    let Some(raw) = parse::<RawElsewhere>(r, text) else {
+        return;
+    };
+    for entry in raw.service {
+        let e = entry.into_inner();
+        if !r.check_id(&e.id, "elsewhere service") {
+            continue;
+        }
+        let id = e.id.get_ref().clone();
+        r.check_text(&e.name, &format!("name of `{id}`"));
+        r.check_text(&e.done_at, &format!("`where` of `{id}`"));
+        let keywords = e
+            .keywords
+            .as_ref()
+            .map(|k| check_keywords(r, k.get_ref()))
+            .unwrap_or_default();
+        if catalog.services.contains_key(&id) {
+            r.at(
+                e.id.span(),
+                "elsewhere_is_a_service",
+                format!("`{id}` is a service of this catalogue; it cannot also be done elsewhere"),
+            );
+            continue;
+        }
+        if catalog.elsewhere.contains_key(&id) {
+            r.at(
+                e.id.span(),
+                "duplicate_elsewhere",
+                format!("`{id}` is listed twice in elsewhere.toml"),
+            );
+            continue;
+        }
+        catalog.elsewhere.insert(
+            id.clone(),
+            ElsewhereService {
+                id,
+                name: e.name.into_inner(),
+                done_at: e.done_at.into_inner(),
+                keywords,
+            },
+        );
     }
 }
 

@@ -14,6 +14,9 @@ use crate::text::Text;
 pub struct Catalog {
     pub agencies: BTreeMap<String, Agency>,
     pub services: BTreeMap<String, Arc<ServiceDefinition>>,
+    /// What people ask for that this catalogue does not serve, and where it is done
+    /// (`elsewhere.toml`): search answers "not here, go there" rather than a wrong service.
+    pub elsewhere: BTreeMap<String, ElsewhereService>,
 }
 
 impl Catalog {
@@ -24,6 +27,16 @@ impl Catalog {
     pub fn agency(&self, id: &str) -> Option<&Agency> {
         self.agencies.get(id)
     }
+}
+
+/// A service people look for that is done elsewhere (another portal, an office), not here.
+#[derive(Debug, Clone, Serialize)]
+pub struct ElsewhereService {
+    pub id: String,
+    pub name: Text,
+    /// Where to go for it, one sentence.
+    pub done_at: Text,
+    pub keywords: Keywords,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -47,6 +47,26 @@ pub struct RawService<W> {
     pub certificate: Option<Spanned<RawCertificate>>,
 }
 
+/// `elsewhere.toml`: what people ask for that this catalogue does not serve.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawElsewhere {
+    #[serde(default)]
+    pub service: Vec<Spanned<RawElsewhereService>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawElsewhereService {
+    pub id: Spanned<String>,
+    pub name: Spanned<Text>,
+    /// Where the citizen gets it instead.
+    #[serde(rename = "where")]
+    pub done_at: Spanned<Text>,
+    #[serde(default)]
+    pub keywords: Option<Spanned<RawKeywords>>,
+}
+
 /// `keywords = { ar = [...], en = [...] }`: either list may be left out.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
