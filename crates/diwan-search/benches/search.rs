@@ -89,6 +89,7 @@ fn synthetic(real: &[SearchDoc], n: usize) -> Vec<SearchDoc> {
             keywords: (0..12).map(|_| phrase(&keywords, 2)).collect(),
             description: vec![phrase(&text, 30), phrase(&text, 30)],
             related: vec![phrase(&text, 40)],
+            elsewhere: false,
         })
         .collect()
 }

@@ -78,9 +78,9 @@ const SUFFIXES: &[&str] = &[
     "hom", "kom", "tha", "tak", "tek", "ty", "ti", "to", "ha", "na",
 ];
 
-/// The consonant keys a Latin token may stand for, most likely first. Usually one; a `2`
-/// that may be ق or a dropped hamza gives a second key without it.
-pub fn latin_keys(token: &str) -> Vec<String> {
+/// The word inside a Latin token, without an attached article or preposition and without a
+/// possessive ending.
+fn strip_affixes(token: &str) -> &str {
     let mut word: &str = token;
     for p in PREFIXES {
         if let Some(rest) = word.strip_prefix(p)
@@ -98,6 +98,13 @@ pub fn latin_keys(token: &str) -> Vec<String> {
             break;
         }
     }
+    word
+}
+
+/// The consonant keys a Latin token may stand for, most likely first. Usually one; a `2`
+/// that may be ق or a dropped hamza gives a second key without it.
+pub fn latin_keys(token: &str) -> Vec<String> {
+    let word = strip_affixes(token);
     let with_q = latin_key(word, true);
     let mut keys = vec![with_q.clone()];
     if word.contains('2') {
@@ -108,6 +115,72 @@ pub fn latin_keys(token: &str) -> Vec<String> {
     }
     keys.retain(|k| k.chars().count() >= 2);
     keys
+}
+
+/// A vowel as both scripts can show it: `a`, `i` (Arabizi `i`/`e`/`y`, Arabic ي) or `u`
+/// (Arabizi `u`/`o`/`w`, Arabic و). `*` is a final ي, which is also read `a` (مستشفى).
+fn latin_vowels(word: &str) -> Vec<char> {
+    let mut out: Vec<char> = Vec::new();
+    for c in word.chars() {
+        let v = match c {
+            'a' => 'a',
+            'e' | 'i' | 'y' => 'i',
+            'o' | 'u' | 'w' => 'u',
+            _ => continue,
+        };
+        if out.last() != Some(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// The long vowels an Arabic word writes: ا, و and ي after its first letter (و and ي may
+/// also be consonants, which Arabizi writes `w` and `y`, counted as the same vowels).
+fn arabic_vowels(word: &str) -> Vec<char> {
+    let chars: Vec<char> = word.chars().collect();
+    let mut out = Vec::new();
+    for (i, c) in chars.iter().enumerate().skip(1) {
+        let last = i + 1 == chars.len();
+        out.push(match c {
+            'ا' | 'آ' | 'أ' | 'إ' => 'a',
+            'ى' => '*',
+            'ي' if last => '*',
+            'ي' => 'i',
+            'و' => 'u',
+            _ => continue,
+        });
+    }
+    out
+}
+
+/// How well a Latin token's vowels fit an Arabic word with the same consonant key, from 0 to
+/// 1: the share of the Arabic word's long vowels that the token writes, in order. Arabizi
+/// writes the short vowels Arabic leaves out, so a vowel the Arabic lacks costs nothing; but
+/// "milad" says ميلاد, not مولود, though both are `mld`.
+pub fn vowel_fit(token: &str, arabic: &str) -> f32 {
+    let theirs = arabic_vowels(arabic);
+    if theirs.is_empty() {
+        return 1.0;
+    }
+    let ours = latin_vowels(strip_affixes(token));
+    // Longest common subsequence, where a final ي matches `a` or `i`.
+    let fits = |a: char, l: char| a == l || (a == '*' && (l == 'a' || l == 'i'));
+    let mut row = vec![0usize; ours.len() + 1];
+    for a in &theirs {
+        let mut diagonal = 0;
+        for (j, l) in ours.iter().enumerate() {
+            let up = row[j + 1];
+            row[j + 1] = if fits(*a, *l) {
+                diagonal + 1
+            } else {
+                up.max(row[j])
+            };
+            diagonal = up;
+        }
+    }
+    let common = row.last().copied().unwrap_or(0);
+    common as f32 / theirs.len() as f32
 }
 
 fn latin_key(word: &str, two_is_q: bool) -> String {
@@ -243,6 +316,44 @@ mod tests {
                 2arya ["qr"] = قرية qr
             "#]],
         );
+    }
+
+    #[test]
+    fn vowels_tell_apart_words_of_one_key() {
+        let fit = |latin: &str, arabic: &str| {
+            format!(
+                "{latin} ~ {arabic} {:.2}\n",
+                vowel_fit(&normalise(latin), &stem::arabic(&normalise(arabic)))
+            )
+        };
+        let table: String = [
+            ("milad", "ميلاد"),
+            ("milad", "مولود"),
+            ("milad", "مواليد"),
+            ("mawaleed", "مواليد"),
+            ("tamween", "التموين"),
+            ("3ayez", "عايز"),
+            ("beta2a", "البطاقة"),
+            ("mostashfa", "مستشفى"),
+            ("shehadet", "شهادة"),
+            ("shehadet", "اشهاد"),
+        ]
+        .iter()
+        .map(|(l, a)| fit(l, a))
+        .collect();
+        expect![[r#"
+            milad ~ ميلاد 1.00
+            milad ~ مولود 0.00
+            milad ~ مواليد 0.33
+            mawaleed ~ مواليد 1.00
+            tamween ~ التموين 1.00
+            3ayez ~ عايز 1.00
+            beta2a ~ البطاقة 1.00
+            mostashfa ~ مستشفى 1.00
+            shehadet ~ شهادة 1.00
+            shehadet ~ اشهاد 1.00
+        "#]]
+        .assert_eq(&table);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! From a checked catalogue to the documents the index reads.
 
-use diwan_domain::service::{Catalog, ServiceDefinition};
+use diwan_domain::service::{Catalog, ElsewhereService, ServiceDefinition};
 
 use crate::index::{SearchDoc, SearchIndex};
 
@@ -33,15 +33,39 @@ pub fn doc_for(catalog: &Catalog, s: &ServiceDefinition) -> SearchDoc {
             .collect(),
         description: vec![s.description.ar.clone(), s.description.en.clone()],
         related,
+        elsewhere: false,
     }
 }
 
-/// The searchable text of every service of a catalogue, in id order.
+/// The searchable text of something done elsewhere: its names and the words people use for
+/// it. Where it is done stays out of the index: office names ("المرور") belong to the
+/// catalogue's services as much as to it.
+pub fn elsewhere_doc(e: &ElsewhereService) -> SearchDoc {
+    SearchDoc {
+        id: e.id.clone(),
+        name_ar: e.name.ar.clone(),
+        name_en: e.name.en.clone(),
+        keywords: e
+            .keywords
+            .ar
+            .iter()
+            .chain(&e.keywords.en)
+            .cloned()
+            .collect(),
+        description: Vec::new(),
+        related: Vec::new(),
+        elsewhere: true,
+    }
+}
+
+/// The searchable text of every service of a catalogue, in id order, then of everything
+/// done elsewhere.
 pub fn docs(catalog: &Catalog) -> Vec<SearchDoc> {
     catalog
         .services
         .values()
         .map(|s| doc_for(catalog, s))
+        .chain(catalog.elsewhere.values().map(elsewhere_doc))
         .collect()
 }
 

@@ -48,6 +48,19 @@ pub struct Miss {
     /// The first hit, and whether it was given as confident.
     pub got: Option<String>,
     pub confident: bool,
+    /// What the query was read as being done elsewhere, if anything.
+    pub elsewhere: Option<String>,
+}
+
+/// A ranker's answer to one query.
+#[derive(Debug, Clone, Default)]
+pub struct Answer {
+    /// The first three service ids, best first.
+    pub ids: Vec<String>,
+    /// Whether the first is a confident match.
+    pub confident: bool,
+    /// What the query was read as being done elsewhere, if anything.
+    pub elsewhere: Option<String>,
 }
 
 /// Accuracy over a set of cases.
@@ -59,6 +72,9 @@ pub struct Report {
     pub top3: usize,
     /// Service queries whose right first answer was nevertheless not confident.
     pub right_but_unsure: usize,
+    /// Service queries answered "this is done elsewhere": the worst answer, since it sends a
+    /// citizen away from a service Diwan has.
+    pub sent_elsewhere: usize,
     pub none_total: usize,
     /// `none` queries answered "no confident match".
     pub none_rejected: usize,
@@ -87,28 +103,37 @@ impl Report {
 pub fn evaluate<'a>(index: &SearchIndex, cases: impl IntoIterator<Item = &'a Case>) -> Report {
     evaluate_with(cases, |query| {
         let results = index.search(query, 3);
-        let ids = results
-            .hits
-            .iter()
-            .map(|h| h.service_id.to_string())
-            .collect();
-        (ids, results.confident)
+        Answer {
+            ids: results
+                .hits
+                .iter()
+                .map(|h| h.service_id.to_string())
+                .collect(),
+            confident: results.confident,
+            elsewhere: results.elsewhere.map(|h| h.service_id.to_string()),
+        }
     })
 }
 
-/// Runs every case through any ranker: `search` returns the first three ids, best first, and
-/// whether the first is a confident match.
+/// Runs every case through any ranker.
 pub fn evaluate_with<'a>(
     cases: impl IntoIterator<Item = &'a Case>,
-    mut search: impl FnMut(&str) -> (Vec<String>, bool),
+    mut search: impl FnMut(&str) -> Answer,
 ) -> Report {
     let mut r = Report::default();
     for case in cases {
-        let (hits, confident) = search(&case.query);
+        let Answer {
+            ids: hits,
+            confident,
+            elsewhere,
+        } = search(&case.query);
         let first = hits.first().cloned();
         match &case.expected {
             Some(expected) => {
                 r.with_service += 1;
+                if elsewhere.is_some() {
+                    r.sent_elsewhere += 1;
+                }
                 let at = hits.iter().take(3).position(|h| h == expected);
                 if at == Some(0) {
                     r.top1 += 1;
@@ -119,12 +144,13 @@ pub fn evaluate_with<'a>(
                 if at.is_some() {
                     r.top3 += 1;
                 }
-                if at != Some(0) {
+                if at != Some(0) || elsewhere.is_some() {
                     r.misses.push(Miss {
                         query: case.query.clone(),
                         expected: Some(expected.clone()),
                         got: first,
                         confident,
+                        elsewhere: elsewhere.clone(),
                     });
                 }
             }
@@ -136,6 +162,7 @@ pub fn evaluate_with<'a>(
                         expected: None,
                         got: first,
                         confident: true,
+                        elsewhere: None,
                     });
                 } else {
                     r.none_rejected += 1;

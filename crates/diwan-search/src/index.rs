@@ -22,6 +22,10 @@ pub struct SearchDoc {
     pub description: Vec<String>,
     /// Lower-weight text: required documents, the certificate's title, the agency's name.
     pub related: Vec<String>,
+    /// Something people ask for that is done elsewhere, not a service of the catalogue: it
+    /// competes in the ranking so that a question about it is not answered with the nearest
+    /// service, and is never returned as a hit.
+    pub elsewhere: bool,
 }
 
 /// An index term a query word was read as (see [`SearchIndex::explain`]).
@@ -50,6 +54,9 @@ pub struct Hit<'a> {
 pub struct SearchResults<'a> {
     pub hits: Vec<Hit<'a>>,
     pub confident: bool,
+    /// When the question is, with confidence, about something done elsewhere (it outranks
+    /// every service): which. `confident` is then false.
+    pub elsewhere: Option<Hit<'a>>,
 }
 
 /// Field weights: a word in a service's name or in the words people use for it says more than
@@ -69,6 +76,13 @@ const B: f32 = 0.5;
 /// letters, so a key match is less certain.
 const ARABIZI_SURE: f32 = 0.9;
 const ARABIZI_MAYBE: f32 = 0.6;
+/// What is left of an Arabizi reading whose vowels fit the Arabic word not at all (see
+/// `arabizi::vowel_fit`): "milad" is more likely ميلاد than مولود, but vowels are loosely
+/// written.
+const VOWELS_UNFIT: f32 = 0.5;
+/// What is left of a typo reading of a word the index holds as written: "توكيل" is a word,
+/// not a slip for "توصيل".
+const KNOWN_WORD_TYPO: f32 = 0.5;
 /// A word read without a glued-on و/ب/ل/ف/ك.
 const CLITIC: f32 = 0.85;
 /// A word read as the formal word it means ("اجدد" as "تجديد", "العربية" as "السيارة").
@@ -83,6 +97,8 @@ const MEANING: f32 = 0.9;
 /// - the score is high enough in absolute terms, counted in "rare words": the weight of one
 ///   word found in a single service, so the bar keeps its meaning as a catalogue grows.
 const CONFIDENT_COVERAGE: f32 = 0.32;
+/// How far something done elsewhere must outscore the best service to be named instead.
+const ELSEWHERE_LEAD: f32 = 1.1;
 /// A description makes a word the service's subject; a list of papers does not.
 const SUBJECT: f32 = 0.6;
 const CONFIDENT_RARE_WORDS: f32 = 1.6;
@@ -104,6 +120,7 @@ struct Service {
     id: String,
     name_ar: String,
     name_en: String,
+    elsewhere: bool,
 }
 
 /// A searchable catalogue. Build once, query from many threads (`Sync`, read-only).
@@ -111,13 +128,15 @@ struct Service {
 pub struct SearchIndex {
     services: Vec<Service>,
     term_ids: HashMap<String, u32>,
+    /// Per term id: the term.
+    terms: Vec<String>,
     /// Per term: (service, BM25F pseudo-frequency), services ascending.
     postings: Vec<Vec<(u32, f32)>>,
     /// Beside each posting: how much the term says the service is about it, by the strongest
     /// field it is found in (see `strength`).
     strengths: Vec<Vec<f32>>,
-    /// Per term: its strongest strength in any service; below `SUBJECT`, no service is about
-    /// it.
+    /// Per term: its strongest strength in any of the catalogue's services; below `SUBJECT`,
+    /// no service is about it.
     subject: Vec<f32>,
     idf: Vec<f32>,
     /// Consonant key → the Arabic terms that have it.
@@ -159,21 +178,39 @@ impl SearchIndex {
             ]
         };
         let analysed: Vec<[(f32, Vec<String>); 4]> = docs.iter().map(fields_of).collect();
-        let mut average = [0f32; 4];
-        for fields in &analysed {
-            for (slot, (_, words)) in average.iter_mut().zip(fields) {
-                *slot += words.len() as f32;
+        // Average field lengths, per kind (the catalogue's own services; what is done
+        // elsewhere), over the documents that have the field: adding to what is done
+        // elsewhere must not re-weigh the services, and its short entries are measured
+        // against each other, not made to look dense beside whole service packages.
+        let average_of = |elsewhere: bool| {
+            let mut average = [0f32; 4];
+            let mut having = [0f32; 4];
+            for (fields, _) in analysed
+                .iter()
+                .zip(docs)
+                .filter(|(_, d)| d.elsewhere == elsewhere)
+            {
+                for ((slot, count), (_, words)) in average.iter_mut().zip(&mut having).zip(fields) {
+                    if !words.is_empty() {
+                        *slot += words.len() as f32;
+                        *count += 1.0;
+                    }
+                }
             }
-        }
-        for slot in &mut average {
-            *slot = (*slot / docs.len().max(1) as f32).max(1.0);
-        }
+            for (slot, count) in average.iter_mut().zip(having) {
+                *slot = (*slot / count.max(1.0)).max(1.0);
+            }
+            average
+        };
+        let averages = [average_of(false), average_of(true)];
         let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
         let mut strengths: Vec<Vec<f32>> = Vec::new();
         // Per term: in how many services it is part of what the service is (name, keywords,
         // description), counting a service that only lists it among its papers as a fraction.
         let mut df: Vec<f32> = Vec::new();
         for (doc, fields) in analysed.iter().enumerate() {
+            let elsewhere = docs.get(doc).is_some_and(|d| d.elsewhere);
+            let average = averages[usize::from(elsewhere)];
             let mut weights: HashMap<u32, (f32, f32)> = HashMap::new();
             for ((weight, words), avg) in fields.iter().zip(average) {
                 let norm = 1.0 - B + B * words.len() as f32 / avg;
@@ -199,12 +236,14 @@ impl SearchIndex {
                 if let Some(list) = strengths.get_mut(term as usize) {
                     list.push(strength(field));
                 }
-                if let Some(slot) = df.get_mut(term as usize) {
+                if let Some(slot) = df.get_mut(term as usize)
+                    && !docs.get(doc).is_some_and(|d| d.elsewhere)
+                {
                     *slot += if field > RELATED { 1.0 } else { RELATED_DF };
                 }
             }
         }
-        let n = docs.len() as f32;
+        let n = docs.iter().filter(|d| !d.elsewhere).count() as f32;
         let idf = df
             .iter()
             .map(|df| (1.0 + (n - df + 0.5) / (df + 0.5)).ln())
@@ -220,6 +259,18 @@ impl SearchIndex {
                 }
             }
         }
+        // Over the catalogue's own services only, like `idf`.
+        let subject = strengths
+            .iter()
+            .zip(&postings)
+            .map(|(list, post)| {
+                list.iter()
+                    .zip(post)
+                    .filter(|(_, (doc, _))| !docs.get(*doc as usize).is_some_and(|d| d.elsewhere))
+                    .map(|(s, _)| *s)
+                    .fold(0.0, f32::max)
+            })
+            .collect();
         SearchIndex {
             services: docs
                 .iter()
@@ -227,14 +278,13 @@ impl SearchIndex {
                     id: d.id.clone(),
                     name_ar: d.name_ar.clone(),
                     name_en: d.name_en.clone(),
+                    elsewhere: d.elsewhere,
                 })
                 .collect(),
             term_ids,
+            terms,
             postings,
-            subject: strengths
-                .iter()
-                .map(|list| list.iter().copied().fold(0.0, f32::max))
-                .collect(),
+            subject,
             strengths,
             idf,
             keys,
@@ -295,7 +345,9 @@ impl SearchIndex {
                     // The second key guesses that a `2` was a dropped hamza: less likely.
                     let sim = if i == 0 { sim } else { sim * 0.8 };
                     for term in self.keys.get(key).map(Vec::as_slice).unwrap_or_default() {
-                        add(*term, sim);
+                        let arabic = self.terms.get(*term as usize).map(String::as_str);
+                        let fit = arabizi::vowel_fit(spelled, arabic.unwrap_or_default());
+                        add(*term, sim * (VOWELS_UNFIT + (1.0 - VOWELS_UNFIT) * fit));
                     }
                 }
             }
@@ -304,8 +356,14 @@ impl SearchIndex {
             add(term, 1.0);
         }
         if self.steps.fuzzy {
+            // A word the index knows as written is less likely a typo for another.
+            let known = if exact.is_some() {
+                KNOWN_WORD_TYPO
+            } else {
+                1.0
+            };
             for (term, sim) in self.fuzzy.similar(spelled) {
-                add(term, sim);
+                add(term, sim * known);
             }
         }
         out
@@ -339,12 +397,6 @@ impl SearchIndex {
     /// How each word of `query` was read: the index terms it matched and how surely. For
     /// looking into a ranking, not for serving.
     pub fn explain(&self, query: &str) -> Vec<(QueryWord, Vec<Reading>)> {
-        let mut names: Vec<&str> = vec![""; self.idf.len()];
-        for (term, id) in &self.term_ids {
-            if let Some(slot) = names.get_mut(*id as usize) {
-                *slot = term;
-            }
-        }
         query_words(query, self.steps)
             .into_iter()
             .map(|w| {
@@ -352,10 +404,10 @@ impl SearchIndex {
                     .expand(&w)
                     .into_iter()
                     .map(|(t, sim)| {
-                        let name = names.get(t as usize).copied().unwrap_or_default();
+                        let name = self.terms.get(t as usize).cloned().unwrap_or_default();
                         let idf = self.idf.get(t as usize).copied().unwrap_or_default();
                         Reading {
-                            term: name.to_string(),
+                            term: name,
                             sim,
                             idf,
                         }
@@ -428,25 +480,43 @@ impl SearchIndex {
             .map(|(i, s)| (i, *s))
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(limit);
-        let confident = ranked.first().is_some_and(|(doc, top)| {
-            *top >= CONFIDENT_RARE_WORDS * self.rare_word
-                && self.coverage(*doc as u32, &all_readings) >= CONFIDENT_COVERAGE
-        });
+        let sure = |(doc, score): (usize, f32)| {
+            score >= CONFIDENT_RARE_WORDS * self.rare_word
+                && self.coverage(doc as u32, &all_readings) >= CONFIDENT_COVERAGE
+        };
+        let hit = |(i, score): (usize, f32)| {
+            let s = self.services.get(i)?;
+            Some(Hit {
+                service_id: &s.id,
+                name_ar: &s.name_ar,
+                name_en: &s.name_en,
+                score,
+            })
+        };
+        let is_elsewhere = |i: usize| self.services.get(i).is_some_and(|s| s.elsewhere);
+        // Something done elsewhere is named only when it ranks first with a clear lead over
+        // the best service: sending a citizen away from a service Diwan has is the costlier
+        // mistake. Otherwise the best service answers, confident or not on its own merits.
+        let first = ranked.first().copied();
+        let service = ranked.iter().copied().find(|(i, _)| !is_elsewhere(*i));
+        let (elsewhere, confident) = match (first, service) {
+            (Some(top), service)
+                if is_elsewhere(top.0) && service.is_none_or(|s| top.1 >= ELSEWHERE_LEAD * s.1) =>
+            {
+                (sure(top).then(|| hit(top)).flatten(), false)
+            }
+            (_, Some(s)) => (None, sure(s)),
+            _ => (None, false),
+        };
         SearchResults {
             hits: ranked
                 .into_iter()
-                .filter_map(|(i, score)| {
-                    let s = self.services.get(i)?;
-                    Some(Hit {
-                        service_id: &s.id,
-                        name_ar: &s.name_ar,
-                        name_en: &s.name_en,
-                        score,
-                    })
-                })
+                .filter(|(i, _)| !is_elsewhere(*i))
+                .take(limit)
+                .filter_map(hit)
                 .collect(),
             confident,
+            elsewhere,
         }
     }
 }

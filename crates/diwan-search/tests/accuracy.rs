@@ -1,7 +1,8 @@
-//! Accuracy on the labelled Egyptian queries (`tests/data/eg-queries-dev.tsv`) over the real
-//! catalogue: fails if search falls below the level it has reached, on the development part
-//! or on the held-out part (every fourth query; see `eval::is_held_out`). `cargo test -p
-//! diwan-search --test accuracy -- --nocapture` prints every miss.
+//! Accuracy on labelled Egyptian queries over the real catalogue: fails if search falls below
+//! the level it has reached on the first set (`tests/data/eg-queries-dev.tsv`: its
+//! development part, and its held-out part, every fourth query; see `eval::is_held_out`) or
+//! on a second set written blind (`tests/data/eg-queries-fresh.tsv`). `cargo test -p
+//! diwan-search --test accuracy -- --nocapture` prints the first set's misses.
 
 #![allow(
     clippy::expect_used,
@@ -19,7 +20,7 @@ use diwan_search::index_catalog;
 fn catalog() -> Catalog {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog/eg");
     let mut files = Vec::new();
-    for rel in ["agencies.toml", "workflows", "services"] {
+    for rel in ["agencies.toml", "elsewhere.toml", "workflows", "services"] {
         let path = root.join(rel);
         let paths: Vec<_> = if path.is_dir() {
             std::fs::read_dir(&path)
@@ -47,13 +48,9 @@ fn catalog() -> Catalog {
     load_catalog(&files).unwrap_or_else(|problems| panic!("catalogue: {problems:?}"))
 }
 
-fn cases() -> Vec<Case> {
-    parse_cases(include_str!("data/eg-queries-dev.tsv")).unwrap()
-}
-
 fn print(name: &str, r: &Report) {
     println!(
-        "{name}: top-1 {:.1}% ({}/{}), top-3 {:.1}%, none rejected {:.1}% ({}/{}), right but unsure {}",
+        "{name}: top-1 {:.1}% ({}/{}), top-3 {:.1}%, none rejected {:.1}% ({}/{}), right but unsure {}, sent elsewhere {}",
         100.0 * r.top1_share(),
         r.top1,
         r.with_service,
@@ -62,11 +59,12 @@ fn print(name: &str, r: &Report) {
         r.none_rejected,
         r.none_total,
         r.right_but_unsure,
+        r.sent_elsewhere,
     );
     for m in &r.misses {
         println!(
-            "  miss: {} | expected {:?} got {:?} confident {}",
-            m.query, m.expected, m.got, m.confident
+            "  miss: {} | expected {:?} got {:?} confident {} elsewhere {:?}",
+            m.query, m.expected, m.got, m.confident, m.elsewhere
         );
     }
 }
@@ -76,7 +74,8 @@ fn print(name: &str, r: &Report) {
 /// reason. Targets: top-1 ≥ 90%, top-3 ≥ 97%, none rejected ≥ 85%.
 const DEV_TOP1: f64 = 0.961; // 173/180
 const DEV_TOP3: f64 = 0.994; // 179/180
-const DEV_NONE: f64 = 0.866; // 13/15
+// 13/15 before the catalogue's list of what is done elsewhere (`elsewhere.toml`).
+const DEV_NONE: f64 = 0.933; // 14/15
 // Held-out top-1 was 49/60 after the verb table and the calibrated `confident` rule (50/60
 // before them; the rule was set on the development part only and not tuned back).
 const HELD_TOP1: f64 = 0.9; // 54/60
@@ -84,28 +83,45 @@ const HELD_TOP1: f64 = 0.9; // 54/60
 // lifted held-out top-1 from 49/60 to 54/60 but pushed one held-out query out of the top
 // three; the keywords were chosen on the development part only and not tuned back.
 const HELD_TOP3: f64 = 0.983; // 59/60
-const HELD_NONE: f64 = 0.6; // 3/5
+// 3/5 before the list of what is done elsewhere.
+const HELD_NONE: f64 = 1.0; // 5/5
+
+/// A second set written afterwards, blind: by someone who saw only the services' names and
+/// descriptions, not the keywords, the code or the first set. Nothing was tuned on it; its
+/// misses are not printed here (`diwan bench search FILE --misses` shows them) so that it
+/// stays a measure of queries no one has tuned for. Before the list of what is done
+/// elsewhere it scored 93.3% / 99.2% / 57.5% (23/40).
+const FRESH_TOP1: f64 = 0.95; // 114/120
+const FRESH_TOP3: f64 = 0.991; // 119/120
+const FRESH_NONE: f64 = 0.95; // 38/40
+
+/// The most service questions answered "this is done elsewhere" (the costliest mistake: it
+/// sends a citizen away from a service Diwan has): in the first set (240 such questions),
+/// and in the blind set (120).
+const FIRST_SENT_ELSEWHERE: usize = 4;
+const FRESH_SENT_ELSEWHERE: usize = 0;
+
+fn split(cases: &[Case], held_out: bool) -> Vec<&Case> {
+    cases
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| is_held_out(*i) == held_out)
+        .map(|(_, c)| c)
+        .collect()
+}
 
 #[test]
 fn accuracy_does_not_fall() {
     let index = index_catalog(&catalog());
-    let cases = cases();
-    let dev: Vec<&Case> = cases
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !is_held_out(*i))
-        .map(|(_, c)| c)
-        .collect();
-    let held: Vec<&Case> = cases
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| is_held_out(*i))
-        .map(|(_, c)| c)
-        .collect();
-    let d = evaluate(&index, dev.iter().copied());
-    let h = evaluate(&index, held.iter().copied());
+    let cases = parse_cases(include_str!("data/eg-queries-dev.tsv")).unwrap();
+    let d = evaluate(&index, split(&cases, false));
+    let h = evaluate(&index, split(&cases, true));
     print("development", &d);
     print("held out", &h);
+    assert!(
+        d.sent_elsewhere + h.sent_elsewhere <= FIRST_SENT_ELSEWHERE,
+        "more service questions sent elsewhere"
+    );
     assert!(d.top1_share() >= DEV_TOP1, "development top-1 fell");
     assert!(d.top3_share() >= DEV_TOP3, "development top-3 fell");
     assert!(
@@ -115,4 +131,31 @@ fn accuracy_does_not_fall() {
     assert!(h.top1_share() >= HELD_TOP1, "held-out top-1 fell");
     assert!(h.top3_share() >= HELD_TOP3, "held-out top-3 fell");
     assert!(h.none_share() >= HELD_NONE, "held-out none-rejection fell");
+}
+
+#[test]
+fn accuracy_on_queries_written_blind_does_not_fall() {
+    let index = index_catalog(&catalog());
+    let cases = parse_cases(include_str!("data/eg-queries-fresh.tsv")).unwrap();
+    let f = evaluate(&index, &cases);
+    println!(
+        "written blind: top-1 {:.1}% ({}/{}), top-3 {:.1}%, none rejected {:.1}% ({}/{})",
+        100.0 * f.top1_share(),
+        f.top1,
+        f.with_service,
+        100.0 * f.top3_share(),
+        100.0 * f.none_share(),
+        f.none_rejected,
+        f.none_total,
+    );
+    assert_eq!(
+        f.sent_elsewhere, FRESH_SENT_ELSEWHERE,
+        "blind service questions sent elsewhere"
+    );
+    assert!(f.top1_share() >= FRESH_TOP1, "top-1 on blind queries fell");
+    assert!(f.top3_share() >= FRESH_TOP3, "top-3 on blind queries fell");
+    assert!(
+        f.none_share() >= FRESH_NONE,
+        "none-rejection on blind queries fell"
+    );
 }

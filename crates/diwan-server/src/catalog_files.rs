@@ -38,7 +38,7 @@ pub fn read_folder(dir: &Path) -> std::io::Result<(Vec<SourceFile>, Vec<Problem>
                     file: shown,
                     line: 1,
                     code: "unexpected_file",
-                    message: "not part of a catalogue: expected agencies.toml, workflows/*.toml or services/*.toml".into(),
+                    message: "not part of a catalogue: expected agencies.toml, elsewhere.toml, workflows/*.toml or services/*.toml".into(),
                 }),
             }
         }

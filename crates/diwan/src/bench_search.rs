@@ -4,16 +4,18 @@
 //! Prints top-1 and top-3 accuracy, the share of `none` questions answered "no confident
 //! match", each for the whole file, its development part and its held-out part (every fourth
 //! query), and per-query latency. `--steps` adds what each step of the pipeline is worth,
-//! starting from a plain character-trigram match.
+//! starting from a plain character-trigram match, the last step being the catalogue's list
+//! of what is done elsewhere (`elsewhere.toml`); `--misses` lists every wrong answer, for
+//! whoever writes a service's keywords.
 
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use diwan_search::eval::{Case, Report, evaluate, evaluate_with, is_held_out, parse_cases};
-use diwan_search::{SearchIndex, Steps, baseline::TrigramBaseline, docs};
+use diwan_search::eval::{Answer, Case, Report, evaluate, evaluate_with, is_held_out, parse_cases};
+use diwan_search::{SearchDoc, SearchIndex, Steps, baseline::TrigramBaseline, docs};
 
-pub fn run(file: &Path, catalog_dir: &Path, steps: bool) -> anyhow::Result<()> {
+pub fn run(file: &Path, catalog_dir: &Path, steps: bool, misses: bool) -> anyhow::Result<()> {
     let catalog = match diwan_server::catalog_files::load(catalog_dir)
         .with_context(|| format!("reading {}", catalog_dir.display()))?
     {
@@ -30,32 +32,59 @@ pub fn run(file: &Path, catalog_dir: &Path, steps: bool) -> anyhow::Result<()> {
     let dev: Vec<&Case> = split(&cases, false);
     let held: Vec<&Case> = split(&cases, true);
     let docs = docs(&catalog);
+    // The catalogue's own services, without what is done elsewhere: the steps before the
+    // last are measured on these.
+    let offered: Vec<SearchDoc> = docs.iter().filter(|d| !d.elsewhere).cloned().collect();
 
     let started = Instant::now();
     let index = SearchIndex::new(&docs);
     let built = started.elapsed();
     println!(
-        "{} services indexed in {:.1} ms; {} queries ({} development, {} held out)",
-        index.len(),
+        "{} services and {} done elsewhere indexed in {:.1} ms; {} queries ({} development, {} held out)",
+        offered.len(),
+        index.len() - offered.len(),
         built.as_secs_f64() * 1000.0,
         cases.len(),
         dev.len(),
         held.len()
     );
     println!(
-        "{:<32} {:>7} {:>7} {:>9}",
-        "", "top-1", "top-3", "none rej."
+        "{:<32} {:>7} {:>7} {:>9} {:>14}",
+        "", "top-1", "top-3", "none rej.", "sent elsewhere"
     );
-    line("all", &evaluate(&index, &cases));
+    let all = evaluate(&index, &cases);
+    line("all", &all);
     line("development", &evaluate(&index, dev.iter().copied()));
     line("held out", &evaluate(&index, held.iter().copied()));
 
+    if misses {
+        println!("\nwrong answers ({}):", all.misses.len());
+        for m in &all.misses {
+            let sure = if m.confident { "sure" } else { "unsure" };
+            let elsewhere = m
+                .elsewhere
+                .as_deref()
+                .map(|e| format!(", read as done elsewhere: {e}"))
+                .unwrap_or_default();
+            println!(
+                "  {}\n    expected {}, got {} ({sure}{elsewhere})",
+                m.query,
+                m.expected.as_deref().unwrap_or("none"),
+                m.got.as_deref().unwrap_or("nothing"),
+            );
+        }
+    }
+
     if steps {
         println!("\nwhat each step adds (development | held out):");
-        let base = TrigramBaseline::new(&docs);
+        let base = TrigramBaseline::new(&offered);
         let run_base = |q: &str| {
             let ids = base.search(q, 3).into_iter().map(str::to_string).collect();
-            (ids, true)
+            Answer {
+                ids,
+                confident: true,
+                elsewhere: None,
+            }
         };
         pair(
             "character trigrams (baseline)",
@@ -104,13 +133,18 @@ pub fn run(file: &Path, catalog_dir: &Path, steps: bool) -> anyhow::Result<()> {
             ("+ fuzzy (typos, affixes)", Steps::ALL),
         ];
         for (name, s) in rows {
-            let index = SearchIndex::with_steps(&docs, s);
+            let index = SearchIndex::with_steps(&offered, s);
             pair(
                 name,
                 &evaluate(&index, dev.iter().copied()),
                 &evaluate(&index, held.iter().copied()),
             );
         }
+        pair(
+            "+ what is done elsewhere",
+            &evaluate(&index, dev.iter().copied()),
+            &evaluate(&index, held.iter().copied()),
+        );
     }
 
     // Latency: every query, several rounds, one thread.
@@ -149,10 +183,11 @@ fn pct(x: f64) -> String {
 
 fn line(name: &str, r: &Report) {
     println!(
-        "{name:<32} {:>7} {:>7} {:>9}",
+        "{name:<32} {:>7} {:>7} {:>9} {:>14}",
         pct(r.top1_share()),
         pct(r.top3_share()),
-        pct(r.none_share())
+        pct(r.none_share()),
+        r.sent_elsewhere
     );
 }
 

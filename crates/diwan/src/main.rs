@@ -71,6 +71,9 @@ enum Command {
         /// search: also show what each step of the search pipeline adds.
         #[arg(long)]
         steps: bool,
+        /// search: also list every query answered wrongly, with what it was read as.
+        #[arg(long)]
+        misses: bool,
         /// ledger: how many leaves to append before timing proofs.
         #[arg(long, default_value_t = 1 << 20)]
         leaves: u64,
@@ -198,12 +201,13 @@ fn main() -> ExitCode {
             scenario,
             file,
             steps,
+            misses,
             catalog,
             ..
         } if scenario == "search" => match file {
-            Some(file) => bench_search::run(&file, &catalog, steps),
+            Some(file) => bench_search::run(&file, &catalog, steps, misses),
             None => Err(anyhow::anyhow!(
-                "usage: diwan bench search FILE [--catalog DIR]"
+                "usage: diwan bench search FILE [--steps] [--misses] [--catalog DIR]"
             )),
         }
         .map(|()| ExitCode::SUCCESS),
@@ -370,9 +374,10 @@ fn check(dir: &Path) -> anyhow::Result<ExitCode> {
     match diwan_server::catalog_files::load(dir)? {
         Ok(catalog) => {
             println!(
-                "ok: {} services, {} agencies",
+                "ok: {} services, {} agencies, {} done elsewhere",
                 catalog.services.len(),
-                catalog.agencies.len()
+                catalog.agencies.len(),
+                catalog.elsewhere.len()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -39,7 +39,7 @@ fn a_broken_catalogue_lists_every_problem_and_fails() {
         broken-catalog/agencies.toml:9: name of agency `traffic`: the Arabic text `Traffic` contains no Arabic letters [arabic_text_not_arabic]
         broken-catalog/agencies.toml:9: name of agency `traffic` has no English text [missing_english]
         broken-catalog/agencies.toml:12: agency `civil_status` is declared twice [duplicate_agency]
-        broken-catalog/service/typo.toml:1: not part of a catalogue: expected agencies.toml, workflows/*.toml or services/*.toml [unexpected_file]
+        broken-catalog/service/typo.toml:1: not part of a catalogue: expected agencies.toml, elsewhere.toml, workflows/*.toml or services/*.toml [unexpected_file]
         broken-catalog/services/licence.toml:3: service id `driving_licence` differs from its file name `licence.toml` [id_file_mismatch]
         broken-catalog/services/licence.toml:16: pattern of field `licence_number` is not a valid regular expression: regex parse error: ^(?:[0-9)$ ^ error: unclosed character class [invalid_pattern]
         broken-catalog/services/licence.toml:21: document `medical` is uploaded through `licence_number`, which is not a file field [document_field_not_file]
@@ -67,7 +67,7 @@ fn a_broken_catalogue_lists_every_problem_and_fails() {
 fn a_valid_catalogue_passes() {
     let out = diwan_check(&fixtures(), "valid-catalog");
     expect![[r#"
-        ok: 2 services, 1 agencies
+        ok: 2 services, 1 agencies, 0 done elsewhere
     "#]]
     .assert_eq(&stdout(&out));
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
