@@ -371,6 +371,16 @@ async fn a_citizen_applies_and_officers_approve_in_a_real_browser() {
     // Find the service by searching in Arabic, read its page, start.
     s.go("/services").await;
     s.shot("catalogue-ar").await;
+    // A first driving licence is not a Diwan service: the page says where it is done.
+    s.type_in("#q", "عايز اطلع رخصة سواقة لأول مرة").await;
+    s.click("form.search button").await;
+    let elsewhere = s.text(".results .notice").await;
+    assert!(
+        elsewhere.contains("ليست على ديوان") && elsewhere.contains("وحدة المرور"),
+        "{elsewhere}"
+    );
+    s.shot("search-elsewhere-ar").await;
+    s.go("/services").await;
     s.type_in("#q", "شهادة ميلاد").await;
     s.click("form.search button").await;
     s.click("a[href='/services/birth_certificate']").await;

@@ -68,6 +68,8 @@ struct CataloguePage {
     services: Vec<ServiceItem>,
     /// A search found nothing it is sure of: the results are suggestions.
     unsure: bool,
+    /// The search is about something done elsewhere: its name, and where.
+    elsewhere: Option<(String, String)>,
     searched: bool,
 }
 
@@ -104,6 +106,7 @@ pub async fn list(
     };
     let mut query_error = None;
     let mut unsure = false;
+    let mut elsewhere = None;
     let services: Vec<ServiceItem> = if q.chars().count() > MAX_QUERY_CHARS {
         query_error = Some(
             ui.t(
@@ -116,6 +119,11 @@ pub async fn list(
     } else if !q.is_empty() {
         let found = state.search.search(&q, MAX_RESULTS);
         unsure = !found.confident;
+        elsewhere = found
+            .elsewhere
+            .as_ref()
+            .and_then(|h| catalog.elsewhere.get(h.service_id))
+            .map(|e| (ui.tx(&e.name).to_owned(), ui.tx(&e.done_at).to_owned()));
         found
             .hits
             .iter()
@@ -160,6 +168,7 @@ pub async fn list(
         searched: !q.is_empty(),
         services,
         unsure,
+        elsewhere,
         query_error,
         q,
         ui,

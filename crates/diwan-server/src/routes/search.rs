@@ -33,6 +33,18 @@ pub struct SearchHit {
     pub name_en: String,
 }
 
+/// Something the citizen asked for that is not a service here, and where it is done.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DoneElsewhere {
+    /// The entry's id in the catalogue's `elsewhere.toml`.
+    pub id: String,
+    pub name_ar: String,
+    pub name_en: String,
+    /// Where to go for it.
+    pub where_ar: String,
+    pub where_en: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResponse {
     /// Best first.
@@ -40,6 +52,10 @@ pub struct SearchResponse {
     /// `false` when no service is a confident match: the results are at most suggestions,
     /// and the question may be about something Diwan does not offer.
     pub confident: bool,
+    /// Set when the question is about something Diwan does not serve but knows where it is
+    /// done (a first driving licence, paying a bill): show this rather than the results,
+    /// which are then only loosely related. `confident` is then `false`.
+    pub done_elsewhere: Option<DoneElsewhere>,
 }
 
 /// Services matching a free-text question, best first.
@@ -94,5 +110,15 @@ pub async fn search(
             })
             .collect(),
         confident: found.confident,
+        done_elsewhere: found
+            .elsewhere
+            .and_then(|h| state.catalog.elsewhere.get(h.service_id))
+            .map(|e| DoneElsewhere {
+                id: e.id.clone(),
+                name_ar: e.name.ar.clone(),
+                name_en: e.name.en.clone(),
+                where_ar: e.done_at.ar.clone(),
+                where_en: e.done_at.en.clone(),
+            }),
     }))
 }

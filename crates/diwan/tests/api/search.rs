@@ -64,6 +64,41 @@ async fn a_question_about_something_else_is_not_a_confident_match() {
 }
 
 #[tokio::test]
+async fn a_service_done_elsewhere_is_named_with_where_to_go() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    // Diwan renews driving licences but does not issue the first one.
+    let body = search(&app, "ازاي اطلع رخصة سواقة لأول مرة").await;
+    assert_eq!(body["confident"], false, "{body}");
+    let elsewhere = &body["done_elsewhere"];
+    assert_eq!(elsewhere["id"], "driving_licence_first_issue", "{body}");
+    assert!(
+        elsewhere["where_ar"]
+            .as_str()
+            .is_some_and(|w| w.contains("المرور")),
+        "{body}"
+    );
+    assert!(
+        elsewhere["where_en"]
+            .as_str()
+            .is_some_and(|w| w.contains("traffic")),
+        "{body}"
+    );
+    // Entries done elsewhere are never results: every result is a service one can apply for.
+    for r in body["results"].as_array().expect("results") {
+        let id = r["service_id"].as_str().unwrap_or_default();
+        let service = app.get(&format!("/services/{id}"), None).await;
+        assert_eq!(service.status(), StatusCode::OK, "{id}");
+    }
+    // The renewal itself is served, and nothing is said to be elsewhere.
+    let body = search(&app, "عايز اجدد رخصة السواقة").await;
+    assert_eq!(body["results"][0]["service_id"], "driving_licence_renewal");
+    assert_eq!(body["confident"], true, "{body}");
+    assert!(body["done_elsewhere"].is_null(), "{body}");
+}
+
+#[tokio::test]
 async fn an_empty_query_or_a_limit_out_of_range_is_a_field_error() {
     let Some(app) = spawn_app().await else {
         return;
