@@ -99,6 +99,9 @@ const MEANING: f32 = 0.9;
 const CONFIDENT_COVERAGE: f32 = 0.32;
 /// How far something done elsewhere must outscore the best service to be named instead.
 const ELSEWHERE_LEAD: f32 = 1.1;
+/// How much of the question, in rare words, the best service must explain on its own (as
+/// its subject, in words the entry done elsewhere does not touch) to keep the answer.
+const SERVICE_OWN_PART: f32 = 0.5;
 /// A description makes a word the service's subject; a list of papers does not.
 const SUBJECT: f32 = 0.6;
 const CONFIDENT_RARE_WORDS: f32 = 1.6;
@@ -130,6 +133,10 @@ pub struct SearchIndex {
     term_ids: HashMap<String, u32>,
     /// Per term id: the term.
     terms: Vec<String>,
+    /// Per term id: whether a catalogue service (not only something done elsewhere) has it.
+    /// Only these decide whether a query word is known, how much it weighs, and whether it
+    /// may be a typo: what is done elsewhere must not re-weigh the catalogue.
+    in_catalogue: Vec<bool>,
     /// Per term: (service, BM25F pseudo-frequency), services ascending.
     postings: Vec<Vec<(u32, f32)>>,
     /// Beside each posting: how much the term says the service is about it, by the strongest
@@ -243,10 +250,22 @@ impl SearchIndex {
                 }
             }
         }
-        let n = docs.iter().filter(|d| !d.elsewhere).count() as f32;
+        let n = (docs.iter().filter(|d| !d.elsewhere).count() as f32).max(1.0);
+        let in_catalogue: Vec<bool> = postings
+            .iter()
+            .map(|post| {
+                post.iter()
+                    .any(|(doc, _)| !docs.get(*doc as usize).is_some_and(|d| d.elsewhere))
+            })
+            .collect();
+        // A word only something done elsewhere uses weighs as a word of one service: the
+        // most a word can weigh (`rare_word`).
         let idf = df
             .iter()
-            .map(|df| (1.0 + (n - df + 0.5) / (df + 0.5)).ln())
+            .map(|df| {
+                let df = df.max(1.0);
+                (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+            })
             .collect();
         let mut keys: HashMap<String, Vec<u32>> = HashMap::new();
         let mut fuzzy = FuzzyVocab::default();
@@ -283,6 +302,7 @@ impl SearchIndex {
                 .collect(),
             term_ids,
             terms,
+            in_catalogue,
             postings,
             subject,
             strengths,
@@ -294,9 +314,16 @@ impl SearchIndex {
         }
     }
 
-    /// How many services are indexed.
+    /// How many documents are indexed: services and entries done elsewhere.
     pub fn len(&self) -> usize {
         self.services.len()
+    }
+
+    fn in_catalogue(&self, term: u32) -> bool {
+        self.in_catalogue
+            .get(term as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -327,14 +354,15 @@ impl SearchIndex {
             }
         }
         let exact = self.term_ids.get(spelled.as_str()).copied();
+        let known = exact.is_some_and(|t| self.in_catalogue(t));
         if let QueryWord::Latin {
             arabizi,
             surely_arabizi,
             ..
         } = word
         {
-            // An English word of the index is English; otherwise the word may be Arabizi.
-            if exact.is_none() || *surely_arabizi {
+            // An English word of the catalogue is English; otherwise it may be Arabizi.
+            if !known || *surely_arabizi {
                 let sure = *surely_arabizi;
                 let sim = if sure { ARABIZI_SURE } else { ARABIZI_MAYBE };
                 for (i, key) in arabizi.iter().enumerate() {
@@ -356,14 +384,10 @@ impl SearchIndex {
             add(term, 1.0);
         }
         if self.steps.fuzzy {
-            // A word the index knows as written is less likely a typo for another.
-            let known = if exact.is_some() {
-                KNOWN_WORD_TYPO
-            } else {
-                1.0
-            };
+            // A word the catalogue knows as written is less likely a typo for another.
+            let typo = if known { KNOWN_WORD_TYPO } else { 1.0 };
             for (term, sim) in self.fuzzy.similar(spelled) {
-                add(term, sim * known);
+                add(term, sim * typo);
             }
         }
         out
@@ -377,21 +401,49 @@ impl SearchIndex {
         let mut total = 0f32;
         for (word_readings, word_max) in readings {
             total += word_max;
-            let mut best = 0f32;
-            for &(term, sim) in word_readings {
-                let at = self
-                    .postings
-                    .get(term as usize)
-                    .and_then(|p| p.binary_search_by_key(&doc, |(d, _)| *d).ok());
-                let strength = at
-                    .and_then(|i| self.strengths.get(term as usize)?.get(i).copied())
-                    .unwrap_or(0.0);
-                let idf = self.idf.get(term as usize).copied().unwrap_or(0.0);
-                best = best.max(idf * sim * strength);
-            }
-            explained += best.min(*word_max);
+            explained += self.explains(doc, word_readings, 0.0).min(*word_max);
         }
         if total > 0.0 { explained / total } else { 0.0 }
+    }
+
+    /// How much `doc` explains one query word: the weight of the word's best reading found
+    /// in it, discounted by where it is found (`strength`), counting only places at least
+    /// `min_strength` strong. 0 when the word is not found there.
+    fn explains(&self, doc: u32, word_readings: &[(u32, f32)], min_strength: f32) -> f32 {
+        let mut best = 0f32;
+        for &(term, sim) in word_readings {
+            let at = self
+                .postings
+                .get(term as usize)
+                .and_then(|p| p.binary_search_by_key(&doc, |(d, _)| *d).ok());
+            let strength = at
+                .and_then(|i| self.strengths.get(term as usize)?.get(i).copied())
+                .unwrap_or(0.0);
+            if at.is_some() && strength >= min_strength {
+                let idf = self.idf.get(term as usize).copied().unwrap_or(0.0);
+                best = best.max(idf * sim * strength.max(f32::MIN_POSITIVE));
+            }
+        }
+        best
+    }
+
+    /// How much of the query the service explains, as its subject, that the entry done
+    /// elsewhere does not touch at all: "شهادة ميلاد عشان التطعيم" asks for a birth
+    /// certificate, for a vaccination; the entry explains the purpose, the service the paper.
+    fn explains_beyond(
+        &self,
+        service: u32,
+        entry: u32,
+        readings: &[(Vec<(u32, f32)>, f32)],
+    ) -> f32 {
+        readings
+            .iter()
+            .filter(|(word_readings, _)| self.explains(entry, word_readings, 0.0) == 0.0)
+            .map(|(word_readings, word_max)| {
+                self.explains(service, word_readings, SUBJECT)
+                    .min(*word_max)
+            })
+            .sum()
     }
 
     /// How each word of `query` was read: the index terms it matched and how surely. For
@@ -436,7 +488,9 @@ impl SearchIndex {
             let mut subject = false;
             for &(term, sim) in &readings {
                 let idf = self.idf.get(term as usize).copied().unwrap_or(0.0);
-                word_max = word_max.max(idf * sim);
+                if self.in_catalogue(term) {
+                    word_max = word_max.max(idf * sim);
+                }
                 subject |= self
                     .subject
                     .get(term as usize)
@@ -494,19 +548,26 @@ impl SearchIndex {
             })
         };
         let is_elsewhere = |i: usize| self.services.get(i).is_some_and(|s| s.elsewhere);
-        // Something done elsewhere is named only when it ranks first with a clear lead over
-        // the best service: sending a citizen away from a service Diwan has is the costlier
-        // mistake. Otherwise the best service answers, confident or not on its own merits.
+        // Something done elsewhere that ranks first with a clear lead over the best service
+        // leaves that service unsure, and is named when it is itself a confident match —
+        // unless the best service explains a part of the question of its own (a paper asked
+        // for *for* something done elsewhere is a question about the paper): sending a
+        // citizen away from a service Diwan has is the costlier mistake.
         let first = ranked.first().copied();
         let service = ranked.iter().copied().find(|(i, _)| !is_elsewhere(*i));
-        let (elsewhere, confident) = match (first, service) {
-            (Some(top), service)
-                if is_elsewhere(top.0) && service.is_none_or(|s| top.1 >= ELSEWHERE_LEAD * s.1) =>
+        let leading = first.filter(|top| {
+            is_elsewhere(top.0) && service.is_none_or(|s| top.1 >= ELSEWHERE_LEAD * s.1)
+        });
+        let (elsewhere, confident) = match (leading, service) {
+            (Some(top), Some(s))
+                if self.explains_beyond(s.0 as u32, top.0 as u32, &all_readings)
+                    >= SERVICE_OWN_PART * self.rare_word =>
             {
-                (sure(top).then(|| hit(top)).flatten(), false)
+                (None, false)
             }
-            (_, Some(s)) => (None, sure(s)),
-            _ => (None, false),
+            (Some(top), _) => (sure(top).then(|| hit(top)).flatten(), false),
+            (None, Some(s)) => (None, sure(s)),
+            (None, None) => (None, false),
         };
         SearchResults {
             hits: ranked
