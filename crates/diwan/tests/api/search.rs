@@ -94,7 +94,10 @@ async fn a_service_done_elsewhere_is_named_with_where_to_go() {
     // A paper Diwan issues, asked for a purpose served elsewhere, is still a question about
     // the paper: nothing is said to be elsewhere.
     let body = search(&app, "محتاج شهادة ميلاد عشان التطعيم").await;
-    assert_eq!(body["results"][0]["service_id"], "birth_certificate", "{body}");
+    assert_eq!(
+        body["results"][0]["service_id"], "birth_certificate",
+        "{body}"
+    );
     assert!(body["done_elsewhere"].is_null(), "{body}");
     // The renewal itself is served, and nothing is said to be elsewhere.
     let body = search(&app, "عايز اجدد رخصة السواقة").await;
