@@ -13,6 +13,10 @@ pub enum StoreError {
     /// An upload the data refers to does not exist or is not the applicant's.
     #[error("upload {0} not found")]
     UploadNotFound(String),
+    /// The owner's upload quota is used up; it frees when the upload made at `oldest_at`
+    /// leaves the quota's window.
+    #[error("upload quota used up")]
+    UploadQuotaReached { oldest_at: i64 },
     /// A unique value (username, national ID) is taken.
     #[error("conflict: {0}")]
     Conflict(String),

@@ -17,6 +17,7 @@ mod error;
 mod ledger;
 mod metrics;
 mod model;
+mod upload_quota;
 pub mod postgres;
 pub mod sqlite;
 

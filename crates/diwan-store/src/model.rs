@@ -340,6 +340,17 @@ pub struct NewUpload {
     pub sha256: String,
     pub bytes: Vec<u8>,
     pub at: i64,
+    /// How much the owner may have uploaded since a moment, this file included; checked and
+    /// stored in one operation. `None`: no limit (restores, fixtures).
+    pub quota: Option<UploadQuota>,
+}
+
+/// At most `max_files` files and `max_bytes` bytes uploaded by one owner since `since`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadQuota {
+    pub since: i64,
+    pub max_files: u32,
+    pub max_bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

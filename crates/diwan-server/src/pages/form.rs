@@ -301,8 +301,7 @@ pub async fn read(
                 continue;
             };
             let meta = crate::routes::uploads::store(state, caller, filename, content_type, &bytes)
-                .await
-                .map_err(ApiError::from)?;
+                .await?;
             posted.values.text.insert(field.id.clone(), meta.id.clone());
             posted.values.uploads.insert(
                 field.id.clone(),

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use diwan_store::{NewUpload, UploadMeta};
+use diwan_store::{NewUpload, StoreError, UploadMeta, UploadQuota};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -48,16 +48,23 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Keeps a checked file (type sniffed, size within the limit) as the caller's upload. The
-/// API and the portal's forms both store uploads through here.
+/// What one citizen may upload in a day: the papers of several applications, with room for
+/// retakes, while one account cannot fill the store's disk.
+const QUOTA_WINDOW_MS: i64 = 24 * 3600 * 1000;
+const QUOTA_FILES: u32 = 40;
+const QUOTA_BYTES: u64 = 200 * 1024 * 1024;
+
+/// Keeps a checked file (type sniffed, size within the limit) as the caller's upload, within
+/// the caller's daily quota. The API and the portal's forms both store uploads through here.
 pub(crate) async fn store(
     state: &AppState,
     caller: &Caller,
     filename: String,
     content_type: &str,
     bytes: &[u8],
-) -> Result<UploadMeta, diwan_store::StoreError> {
-    state
+) -> ApiResult<UploadMeta> {
+    let now = state.now_ms();
+    let stored = state
         .store
         .put_upload(NewUpload {
             id: uuid::Uuid::now_v7().to_string(),
@@ -66,9 +73,36 @@ pub(crate) async fn store(
             content_type: content_type.to_owned(),
             sha256: sha256_hex(bytes),
             bytes: bytes.to_vec(),
-            at: state.now_ms(),
+            at: now,
+            quota: Some(UploadQuota {
+                since: now - QUOTA_WINDOW_MS,
+                max_files: QUOTA_FILES,
+                max_bytes: QUOTA_BYTES,
+            }),
         })
-        .await
+        .await;
+    match stored {
+        Ok(meta) => Ok(meta),
+        Err(StoreError::UploadQuotaReached { oldest_at }) => {
+            let wait_ms = (oldest_at + QUOTA_WINDOW_MS - now).max(1_000);
+            Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "upload_quota_reached",
+                "Upload quota reached",
+                format!(
+                    "رفعت اليوم أكثر مما يُسمح به ({QUOTA_FILES} ملفًا أو {} ميجابايت)؛ استخدم الملفات التي رفعتها أو حاول لاحقًا",
+                    QUOTA_BYTES / (1024 * 1024)
+                ),
+                format!(
+                    "You have uploaded the most allowed in a day ({QUOTA_FILES} files or {} MB); use the files you uploaded or try later",
+                    QUOTA_BYTES / (1024 * 1024)
+                ),
+            )
+            .with_field("file")
+            .retry_after(u64::try_from(wait_ms).unwrap_or(1_000).div_ceil(1000)))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
@@ -92,7 +126,8 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     responses((status = 201, body = UploadDto),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,

@@ -35,6 +35,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../../migrations/postgres/0004_queue_order.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../../migrations/postgres/0005_upload_quota.sql"),
+    },
 ];
 
 /// The advisory lock key migrations serialise on (any constant unique to Diwan's locks;

@@ -14,31 +14,60 @@ pub(super) async fn put(pool: &Pool, upload: NewUpload) -> StoreResult<UploadMet
         .map_err(|_| StoreError::Backend("upload too large".to_owned()))?;
     let stored_size =
         i64::try_from(size).map_err(|_| StoreError::Backend("upload too large".to_owned()))?;
-    let client = pool.get().await.db()?;
-    // A missing owner fails the foreign key and comes back as NotFound.
-    client
-        .execute(
-            &client
-                .prepare_cached(
-                    "INSERT INTO uploads (id, owner_id, filename, content_type, size, sha256,
-                         bytes, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
+    let mut client = pool.get().await.db()?;
+    let tx = client.transaction().await.db()?;
+    if let Some(quota) = upload.quota {
+        // Uploads of one owner queue here, on any node, so two cannot both pass the quota.
+        tx.execute(
+            &tx.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 7263))")
                 .await
                 .db()?,
-            &[
-                &upload.id,
-                &upload.owner_id,
-                &upload.filename,
-                &upload.content_type,
-                &stored_size,
-                &upload.sha256,
-                &upload.bytes,
-                &upload.at,
-            ],
+            &[&upload.owner_id],
         )
         .await
         .db()?;
+        let row = tx
+            .query_one(
+                &tx.prepare_cached(
+                    "SELECT count(*), coalesce(sum(size), 0)::BIGINT, min(created_at)
+                     FROM uploads WHERE owner_id = $1 AND created_at >= $2",
+                )
+                .await
+                .db()?,
+                &[&upload.owner_id, &quota.since],
+            )
+            .await
+            .db()?;
+        let (files, bytes, oldest): (i64, i64, Option<i64>) = (
+            row.try_get(0).db()?,
+            row.try_get(1).db()?,
+            row.try_get(2).db()?,
+        );
+        crate::upload_quota::check(&quota, files, bytes, oldest, size)?;
+    }
+    // A missing owner fails the foreign key and comes back as NotFound.
+    tx.execute(
+        &tx.prepare_cached(
+            "INSERT INTO uploads (id, owner_id, filename, content_type, size, sha256,
+                         bytes, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .await
+        .db()?,
+        &[
+            &upload.id,
+            &upload.owner_id,
+            &upload.filename,
+            &upload.content_type,
+            &stored_size,
+            &upload.sha256,
+            &upload.bytes,
+            &upload.at,
+        ],
+    )
+    .await
+    .db()?;
+    tx.commit().await.db()?;
     Ok(UploadMeta {
         id: upload.id,
         owner_id: upload.owner_id,

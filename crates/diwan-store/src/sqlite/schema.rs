@@ -37,6 +37,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../../migrations/sqlite/0004_queue_order.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../../migrations/sqlite/0005_upload_quota.sql"),
+    },
 ];
 
 /// How long a connection waits for a lock before failing. Only another process (a backup

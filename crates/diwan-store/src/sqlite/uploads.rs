@@ -11,6 +11,21 @@ pub(super) fn put(conn: &Connection, upload: NewUpload) -> StoreResult<UploadMet
         .map_err(|_| StoreError::Backend("upload too large".to_owned()))?;
     let stored_size =
         i64::try_from(size).map_err(|_| StoreError::Backend("upload too large".to_owned()))?;
+    // The one writer runs this whole function in its transaction: nothing lands between the
+    // count and the insert.
+    if let Some(quota) = upload.quota {
+        let (files, bytes, oldest): (i64, i64, Option<i64>) = conn
+            .prepare_cached(
+                "SELECT count(*), coalesce(sum(size), 0), min(created_at) FROM uploads
+                 WHERE owner_id = ?1 AND created_at >= ?2",
+            )
+            .db()?
+            .query_row(params![upload.owner_id, quota.since], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .db()?;
+        crate::upload_quota::check(&quota, files, bytes, oldest, size)?;
+    }
     // A missing owner fails the foreign key and comes back as NotFound.
     conn.prepare_cached(
         "INSERT INTO uploads (id, owner_id, filename, content_type, size, sha256, bytes,

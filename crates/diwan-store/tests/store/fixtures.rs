@@ -65,6 +65,7 @@ pub async fn upload(store: &dyn Store, id: &str, owner: &User) -> UploadMeta {
             sha256: format!("sha256-of-{id}"),
             bytes: id.as_bytes().to_vec(),
             at: T0,
+            quota: None,
         })
         .await
         .expect("put upload")

@@ -25,6 +25,7 @@ macro_rules! suite_tests {
             applications::an_idempotency_key_replays_or_refuses,
             applications::uploads_must_exist_and_belong_to_the_applicant,
             applications::uploads_round_trip,
+            applications::an_upload_quota_bounds_recent_files_and_bytes,
             applications::ping_answers,
             actions::an_action_moves_the_state_and_appends_an_event,
             actions::a_stale_version_or_state_conflicts,

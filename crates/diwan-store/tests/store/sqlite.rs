@@ -160,7 +160,7 @@ async fn reopening_keeps_data_and_does_not_rerun_migrations() {
     let migrations = migrations_recorded(&path);
     assert_eq!(
         migrations.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
-        vec![1, 2, 3, 4]
+        vec![1, 2, 3, 4, 5]
     );
     let journal: String = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .expect("open")

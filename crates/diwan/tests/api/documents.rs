@@ -45,3 +45,32 @@ async fn the_applicant_and_the_agency_see_the_document_and_nobody_else() {
         assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;
     }
 }
+
+#[tokio::test]
+async fn a_citizen_uploads_at_most_forty_files_a_day() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    let a = app.citizen_token(NID_A, PHONE_A).await;
+    let b = app.citizen_token(NID_B, PHONE_B).await;
+    for _ in 0..40 {
+        app.upload_pdf(&a).await;
+    }
+    let response = app.upload(&a, "one-more.pdf", pdf_bytes()).await;
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The quota frees when the first of the day's uploads is a day old.
+    assert!((86_000..=86_400).contains(&retry_after), "{retry_after}");
+    let problem = assert_problem(
+        response,
+        StatusCode::TOO_MANY_REQUESTS,
+        "upload_quota_reached",
+    )
+    .await;
+    assert_eq!(problem["field"], "file");
+    // The quota is each citizen's own.
+    app.upload_pdf(&b).await;
+}

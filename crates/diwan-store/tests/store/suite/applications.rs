@@ -233,10 +233,77 @@ pub async fn uploads_round_trip(store: Arc<dyn Store>) {
                 sha256: "x".to_owned(),
                 bytes: Vec::new(),
                 at: T0,
+                quota: None,
             })
             .await,
         Err(StoreError::NotFound)
     ));
+}
+
+/// An owner's recent uploads are counted, by files and by bytes, within the quota's window;
+/// older uploads and other owners' do not count; a refusal says when the quota frees.
+pub async fn an_upload_quota_bounds_recent_files_and_bytes(store: Arc<dyn Store>) {
+    let alice = citizen(&*store, 1).await;
+    let bob = citizen(&*store, 2).await;
+    let put =
+        |id: &str, owner: &diwan_store::User, at: i64, size: usize, quota| diwan_store::NewUpload {
+            id: id.to_owned(),
+            owner_id: owner.id.clone(),
+            filename: format!("{id}.pdf"),
+            content_type: "application/pdf".to_owned(),
+            sha256: format!("sha256-of-{id}"),
+            bytes: vec![b'x'; size],
+            at,
+            quota,
+        };
+    let quota = |now: i64| {
+        Some(diwan_store::UploadQuota {
+            since: now - 1_000,
+            max_files: 2,
+            max_bytes: 10,
+        })
+    };
+    // Outside the window: not counted.
+    store
+        .put_upload(put("old", &alice, T0, 9, None))
+        .await
+        .expect("old");
+    let now = T0 + 5_000;
+    store
+        .put_upload(put("a1", &alice, now - 500, 4, quota(now)))
+        .await
+        .expect("a1");
+    // Bytes: 4 + 7 > 10.
+    assert!(matches!(
+        store.put_upload(put("big", &alice, now, 7, quota(now))).await,
+        Err(StoreError::UploadQuotaReached { oldest_at }) if oldest_at == now - 500
+    ));
+    store
+        .put_upload(put("a2", &alice, now, 6, quota(now)))
+        .await
+        .expect("a2");
+    // Files: two already.
+    assert!(matches!(
+        store
+            .put_upload(put("a3", &alice, now, 1, quota(now)))
+            .await,
+        Err(StoreError::UploadQuotaReached { .. })
+    ));
+    assert!(matches!(
+        store.get_upload("a3").await,
+        Err(StoreError::NotFound)
+    ));
+    // Another owner has a quota of their own.
+    store
+        .put_upload(put("b1", &bob, now, 10, quota(now)))
+        .await
+        .expect("b1");
+    // Once the first upload leaves the window, one more fits.
+    let later = now + 600;
+    store
+        .put_upload(put("a4", &alice, later, 1, quota(later)))
+        .await
+        .expect("a4");
 }
 
 pub async fn ping_answers(store: Arc<dyn Store>) {
