@@ -1,5 +1,6 @@
 //! Who is calling: bearer tokens resolved to a citizen or an officer, and the limiter that
-//! slows password guessing. Authorisation of a given application is `routes::applications::load_visible`.
+//! slows password guessing at one username. Authorisation of a given application is
+//! `routes::applications::load_visible`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,6 +13,7 @@ use diwan_store::{StoreError, User, UserKind};
 
 use crate::crypto::token_hash;
 use crate::error::ApiError;
+use crate::limits::{KeyedWindow, WhenFull};
 use crate::state::AppState;
 
 /// A signed-in caller.
@@ -172,9 +174,10 @@ impl SessionCache {
 
 /// Counts failed officer sign-ins per username in a sliding window, in this node's memory.
 /// Enough to stop online guessing at one node; the store-backed limiter for many nodes is
-/// future work (documented in ARCHITECTURE.md).
+/// future work (documented in ARCHITECTURE.md). Guessing across usernames from one client is
+/// the per-client limit's (`limits::ClientWindows`).
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<i64>>>,
+    failures: KeyedWindow<String>,
     /// Argon2id costs ~19 MiB and tens of milliseconds; at most this many run at once, so a
     /// flood of sign-ins cannot exhaust memory. Callers beyond it get `503` and retry.
     pub hashing: tokio::sync::Semaphore,
@@ -186,14 +189,16 @@ impl Default for LoginLimiter {
             .map(|n| n.get())
             .unwrap_or(2);
         LoginLimiter {
-            failures: Mutex::default(),
+            // Past this many usernames, expired entries are dropped and, if still full, new
+            // usernames are refused rather than old counters forgotten (forgetting would
+            // reset them).
+            failures: KeyedWindow::new(MAX_TRACKED, WhenFull::Refuse),
             hashing: tokio::sync::Semaphore::new(cores * 2),
         }
     }
 }
 
-/// Most usernames remembered; past it, expired entries are dropped and, if still full, new
-/// usernames are refused rather than old counters forgotten (forgetting would reset them).
+/// Most usernames remembered.
 const MAX_TRACKED: usize = 100_000;
 
 impl LoginLimiter {
@@ -201,28 +206,11 @@ impl LoginLimiter {
     /// [`LoginLimiter::succeeded`] clears it. Checking and counting under one lock means
     /// parallel guesses cannot all slip past the limit. False when the limit is reached.
     pub fn try_begin(&self, username: &str, now: i64, window_ms: i64, max: u32) -> bool {
-        let Ok(mut map) = self.failures.lock() else {
-            return false;
-        };
-        if map.len() >= MAX_TRACKED && !map.contains_key(username) {
-            map.retain(|_, list| list.iter().any(|t| now - *t < window_ms));
-            if map.len() >= MAX_TRACKED {
-                return false;
-            }
-        }
-        let list = map.entry(username.to_string()).or_default();
-        list.retain(|t| now - *t < window_ms);
-        if list.len() as u32 >= max {
-            return false;
-        }
-        list.push(now);
-        true
+        self.failures.try_take(username, now, window_ms, max)
     }
 
     /// A correct password: forget the failures.
     pub fn succeeded(&self, username: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(username);
-        }
+        self.failures.forget(username);
     }
 }

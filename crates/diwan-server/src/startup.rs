@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::LoginLimiter;
 use crate::crypto;
+use crate::limits::{ClientLimitOptions, ClientWindows};
 use crate::metrics::Metrics;
 use crate::sms::FileOutbox;
 use crate::state::{AppState, Clock, ServerSettings, SystemClock};
@@ -49,6 +50,8 @@ pub struct NodeOptions {
     pub trust: TrustOptions,
     /// Portal cookies without `Secure` on loopback addresses (demo and development only).
     pub plain_http_cookies_on_loopback: bool,
+    /// Per-client sign-in budgets and the trusted proxies that name the client.
+    pub client_limits: ClientLimitOptions,
 }
 
 /// One line of `demo-credentials.json`.
@@ -94,6 +97,7 @@ pub async fn build_state_with_clock(
             "session_ttl_secs must be between 60 and 2592000 (30 days)".into(),
         ));
     }
+    options.client_limits.check().map_err(StartupError::Other)?;
     let catalog = crate::catalog_files::load(&options.catalog_dir)?.map_err(|problems| {
         StartupError::Catalog(
             problems
@@ -125,6 +129,11 @@ pub async fn build_state_with_clock(
     settings.session_ttl_secs = options.session_ttl_secs;
     settings.max_upload_bytes = options.max_upload_bytes;
     settings.plain_http_cookies_on_loopback = options.plain_http_cookies_on_loopback;
+    let client = &options.client_limits;
+    settings.client_code_requests_per_window = client.code_requests_per_window;
+    settings.client_sign_in_attempts_per_window = client.sign_in_attempts_per_window;
+    settings.client_window_secs = client.window_secs;
+    settings.trusted_proxies = client.trusted_proxies.clone();
     let sms = FileOutbox::new(options.data_dir.join("outbox").join("sms.jsonl"))?;
     let state = AppState {
         store,
@@ -138,6 +147,7 @@ pub async fn build_state_with_clock(
         sessions: Arc::new(crate::auth::SessionCache::new(settings.session_cache_ms)),
         settings: Arc::new(settings),
         login_limiter: Arc::new(LoginLimiter::default()),
+        client_windows: Arc::new(ClientWindows::default()),
         trust: Arc::new(trust),
         metrics: Arc::new(Metrics::new()),
     };
@@ -228,7 +238,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = crate::app::router(state);
+    // With each connection's peer address, which `client_addr::ClientAddr` reads.
+    let app =
+        crate::app::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

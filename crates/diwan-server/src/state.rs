@@ -72,10 +72,21 @@ pub struct ServerSettings {
     pub plain_http_cookies_on_loopback: bool,
     /// Texts this node may send per minute, all citizens together (a cap on SMS costs).
     pub sms_per_minute: u32,
+    /// Per client (an IPv4 address or an IPv6 /64, see `client_addr`) and per node: sign-in
+    /// code requests per `client_window_secs`, whatever the national IDs and numbers named,
+    /// so one client cannot probe who is registered or spend many citizens' daily codes.
+    pub client_code_requests_per_window: u32,
+    /// Per client and per node: code checks and officer password attempts together per
+    /// `client_window_secs`, so one client cannot guess across many accounts.
+    pub client_sign_in_attempts_per_window: u32,
+    pub client_window_secs: i64,
+    /// Reverse proxies and load balancers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl ServerSettings {
     pub fn with_secret(secret: Vec<u8>) -> Self {
+        let client = crate::limits::ClientLimitOptions::default();
         ServerSettings {
             secret: Secret(secret),
             otp_ttl_secs: 300,
@@ -94,6 +105,10 @@ impl ServerSettings {
             session_cache_ms: 2_000,
             plain_http_cookies_on_loopback: false,
             sms_per_minute: 600,
+            client_code_requests_per_window: client.code_requests_per_window,
+            client_sign_in_attempts_per_window: client.sign_in_attempts_per_window,
+            client_window_secs: client.window_secs,
+            trusted_proxies: client.trusted_proxies,
         }
     }
 }
@@ -113,6 +128,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<ServerSettings>,
     pub login_limiter: Arc<crate::auth::LoginLimiter>,
+    /// This node's per-client sign-in budgets (`client_*` settings).
+    pub client_windows: Arc<crate::limits::ClientWindows>,
     /// Sessions confirmed by the store in the last moments (`session_cache_ms`).
     pub sessions: Arc<crate::auth::SessionCache>,
     /// Keys for the ledger and certificates, derived from the deployment secret.

@@ -17,9 +17,9 @@ mod error;
 mod ledger;
 mod metrics;
 mod model;
-mod upload_quota;
 pub mod postgres;
 pub mod sqlite;
+mod upload_quota;
 
 use async_trait::async_trait;
 

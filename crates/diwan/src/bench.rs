@@ -251,6 +251,12 @@ async fn scenario_run(
         max_upload_bytes: 10 * 1024 * 1024,
         trust: Default::default(),
         plain_http_cookies_on_loopback: true,
+        // Every simulated citizen signs in from this one address.
+        client_limits: diwan_server::limits::ClientLimitOptions {
+            code_requests_per_window: u32::MAX,
+            sign_in_attempts_per_window: u32::MAX,
+            ..Default::default()
+        },
     };
     let state = build_state(store.as_store(), &node).await?;
     let officers = if scenario == Scenario::Lifecycle {

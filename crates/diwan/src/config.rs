@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use diwan_server::client_addr::parse_trusted_proxy;
+use diwan_server::limits::ClientLimitOptions;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -47,6 +49,13 @@ pub struct Config {
     pub certificate_issuer: String,
     /// RFC 3339 instants at which a new certificate signing key took over, oldest first.
     pub certificate_key_rotations: Vec<String>,
+    /// Sign-in code requests per client address (an IPv6 /64) per window, per node.
+    pub client_code_requests_per_window: u32,
+    /// Code checks and officer password attempts per client address per window, per node.
+    pub client_sign_in_attempts_per_window: u32,
+    pub client_window_secs: i64,
+    /// Proxies whose `X-Forwarded-For` names the client: CIDR blocks or addresses.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -62,12 +71,14 @@ impl std::fmt::Debug for Config {
             .field("demo", &self.demo)
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("secret_file", &self.secret_file)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }
 
 impl Default for Config {
     fn default() -> Self {
+        let client = ClientLimitOptions::default();
         Config {
             listen: "127.0.0.1:8080".into(),
             metrics_listen: None,
@@ -87,6 +98,10 @@ impl Default for Config {
             ledger_origin: diwan_server::trust::DEFAULT_LEDGER_ORIGIN.into(),
             certificate_issuer: "Diwan".into(),
             certificate_key_rotations: Vec::new(),
+            client_code_requests_per_window: client.code_requests_per_window,
+            client_sign_in_attempts_per_window: client.sign_in_attempts_per_window,
+            client_window_secs: client.window_secs,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -110,6 +125,23 @@ impl Config {
             certificate_issuer: self.certificate_issuer.clone(),
             certificate_key_rotations: rotations,
         })
+    }
+
+    /// The per-client sign-in limits as the server takes them (trusted proxies parsed).
+    pub fn client_limits(&self) -> anyhow::Result<ClientLimitOptions> {
+        let trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .map(|text| parse_trusted_proxy(text).map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let limits = ClientLimitOptions {
+            code_requests_per_window: self.client_code_requests_per_window,
+            sign_in_attempts_per_window: self.client_sign_in_attempts_per_window,
+            window_secs: self.client_window_secs,
+            trusted_proxies,
+        };
+        limits.check().map_err(anyhow::Error::msg)?;
+        Ok(limits)
     }
 
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
@@ -209,6 +241,24 @@ certificate_issuer = "Diwan"
 # node, before that instant); old keys stay published for what they signed.
 # certificate_key_rotations = ["2027-01-01T00:00:00Z"]
 certificate_key_rotations = []
+
+# Sign-in limits per client address (an IPv6 client by its /64), counted by
+# each node in memory: code requests, and code checks with officer password
+# attempts together, per window. They stop one client from cycling national
+# IDs or numbers to learn who is registered, spending many citizens' daily
+# codes, or guessing officer passwords across usernames. Many mobile users
+# can share one address (carrier-grade NAT): keep them generous.
+client_code_requests_per_window = 30
+client_sign_in_attempts_per_window = 60
+client_window_secs = 900
+
+# The reverse proxies and load balancers in front of Diwan, as CIDR blocks or
+# addresses. Only a request arriving from one of them has its X-Forwarded-For
+# header read (from the right, past every trusted address) to find the client;
+# without this, behind a proxy every citizen shares the proxy's address and
+# its limits. Never list addresses that clients can reach Diwan from directly.
+# trusted_proxies = ["10.0.0.0/8", "2001:db8:ffff::/48"]
+trusted_proxies = []
 "#;
 
 #[cfg(test)]
@@ -231,6 +281,58 @@ mod tests {
             parsed.certificate_key_rotations,
             d.certificate_key_rotations
         );
+        assert_eq!(
+            parsed.client_code_requests_per_window,
+            d.client_code_requests_per_window
+        );
+        assert_eq!(
+            parsed.client_sign_in_attempts_per_window,
+            d.client_sign_in_attempts_per_window
+        );
+        assert_eq!(parsed.client_window_secs, d.client_window_secs);
+        assert_eq!(parsed.trusted_proxies, d.trusted_proxies);
+        assert_eq!(
+            parsed.client_limits().expect("default limits"),
+            ClientLimitOptions::default()
+        );
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail closure type, not ours
+    fn trusted_proxies_are_read_and_a_bad_one_is_a_clear_error() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "diwan.toml",
+                r#"
+                trusted_proxies = ["10.0.0.0/8", "192.0.2.10", "2001:db8::/32"]
+                client_code_requests_per_window = 5
+                "#,
+            )?;
+            let config = Config::load(Some(Path::new("diwan.toml"))).expect("loads");
+            let limits = config.client_limits().expect("valid proxies");
+            assert_eq!(limits.code_requests_per_window, 5);
+            let read: Vec<String> = limits
+                .trusted_proxies
+                .iter()
+                .map(|n| n.to_string())
+                .collect();
+            assert_eq!(read, ["10.0.0.0/8", "192.0.2.10/32", "2001:db8::/32"]);
+
+            jail.set_env("DIWAN_TRUSTED_PROXIES", r#"["10.0.0.0/33"]"#);
+            let config = Config::load(Some(Path::new("diwan.toml"))).expect("loads");
+            let error = config.client_limits().expect_err("a prefix past 32");
+            assert!(
+                error.to_string().contains("trusted_proxies")
+                    && error.to_string().contains("10.0.0.0/33"),
+                "{error}"
+            );
+
+            jail.set_env("DIWAN_TRUSTED_PROXIES", "[]");
+            jail.set_env("DIWAN_CLIENT_WINDOW_SECS", "0");
+            let config = Config::load(Some(Path::new("diwan.toml"))).expect("loads");
+            assert!(config.client_limits().is_err(), "a window of nothing");
+            Ok(())
+        });
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         trust: config.trust()?,
         // The demo runs on the developer's own machine over plain HTTP.
         plain_http_cookies_on_loopback: config.demo,
+        client_limits: config.client_limits()?,
     };
     let state = build_state(store, &options).await?;
     let services = state.catalog.services.len();

@@ -142,6 +142,7 @@ async fn start_node(data: &Path) -> String {
         max_upload_bytes: 10 * 1024 * 1024,
         trust: Default::default(),
         plain_http_cookies_on_loopback: true,
+        client_limits: Default::default(),
     };
     let state = build_state(store, &options).await.expect("build the node");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -95,6 +95,18 @@ pub fn render<T: Template>(v: &Visitor, status: StatusCode, page: T) -> Response
     }
 }
 
+/// A form shown again with the errors of `e`: its status, and its `Retry-After` when it
+/// has one (a sign-in limit), as the API would answer.
+pub fn render_refused<T: Template>(v: &Visitor, e: &ApiError, page: T) -> Response {
+    let mut response = render(v, e.status, page);
+    if let Some(secs) = e.retry_after_secs {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+    }
+    response
+}
+
 /// A form body that could not be read at all (not a browser's form post).
 pub fn bad_form(v: &Visitor) -> Response {
     v.fail(ApiError::new(

@@ -1,5 +1,5 @@
 //! The back office at `/office`: officers sign in with username and password (the API's
-//! `officer_login`, with its limiter and Argon2id), work their agency's queue sorted by SLA
+//! `officer_login`, with its limiters and Argon2id), work their agency's queue sorted by SLA
 //! deadline, open an application (a read recorded in the ledger by `load_visible`), view its
 //! documents and take the actions the workflow allows them now.
 
@@ -13,13 +13,14 @@ use diwan_store::Application;
 use serde::Deserialize;
 
 use crate::auth::Caller;
+use crate::client_addr::ClientAddr;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pages::errors::Errors;
 use crate::pages::session::{OrPage, Visitor, safe_next};
 use crate::pages::status::{Answer, TimelineItem, answers, inline, timeline};
 use crate::pages::ui::Ui;
-use crate::pages::{bad_form, render};
+use crate::pages::{bad_form, render, render_refused};
 use crate::routes::applications::{
     ActionRequest, ListQuery, Purpose, dto, list, load_visible, take_action,
 };
@@ -56,6 +57,7 @@ pub struct SignInForm {
 pub async fn sign_in(
     State(state): State<AppState>,
     mut v: Visitor,
+    client: ClientAddr,
     form: Result<Form<SignInForm>, FormRejection>,
 ) -> Result<Response, Response> {
     let Form(form) = form.map_err(|_| bad_form(&v))?;
@@ -65,7 +67,7 @@ pub async fn sign_in(
         username: form.username.clone(),
         password: form.password,
     };
-    match officer_login(State(state), ApiJson(request)).await {
+    match officer_login(State(state), client, ApiJson(request)).await {
         Ok(token) => {
             v.start_session(&token.token, ttl);
             Ok(v.redirect(&safe_next(None, "/office")))
@@ -75,9 +77,9 @@ pub async fn sign_in(
             for shown in &mut errors.list {
                 shown.field = "username".to_owned();
             }
-            Ok(render(
+            Ok(render_refused(
                 &v,
-                e.status,
+                &e,
                 SignInPage {
                     ui: v.ui(),
                     errors,

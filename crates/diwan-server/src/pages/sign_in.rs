@@ -1,6 +1,7 @@
 //! Citizen sign-in in two pages (national ID and mobile number, then the code sent by SMS),
 //! and signing out. The rules are the API's: these handlers call `routes::auth`'s, so the
-//! code limit, the registered-number check and the token are exactly the same.
+//! code limits (per national ID, per number and per client), the registered-number check and
+//! the token are exactly the same.
 
 use askama::Template;
 use axum::Form;
@@ -10,12 +11,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
+use crate::client_addr::ClientAddr;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::pages::errors::Errors;
 use crate::pages::session::{Visitor, safe_next};
 use crate::pages::ui::Ui;
-use crate::pages::{bad_form, render};
+use crate::pages::{bad_form, render, render_refused};
 use crate::routes::auth::{OtpRequest, VerifyRequest, citizen_otp, citizen_verify};
 use crate::state::AppState;
 
@@ -70,6 +72,7 @@ pub struct SignInForm {
 pub async fn send_code(
     State(state): State<AppState>,
     v: Visitor,
+    client: ClientAddr,
     form: Result<Form<SignInForm>, FormRejection>,
 ) -> Result<Response, Response> {
     let Form(form) = form.map_err(|_| bad_form(&v))?;
@@ -79,7 +82,7 @@ pub async fn send_code(
         national_id: form.national_id.clone(),
         phone: form.phone.clone(),
     };
-    match citizen_otp(State(state), ApiJson(request)).await {
+    match citizen_otp(State(state), client, ApiJson(request)).await {
         Ok(_) => Ok(render(
             &v,
             StatusCode::OK,
@@ -90,9 +93,9 @@ pub async fn send_code(
                 next,
             },
         )),
-        Err(e) if e.status.is_client_error() => Ok(render(
+        Err(e) if e.status.is_client_error() => Ok(render_refused(
             &v,
-            e.status,
+            &e,
             SignInPage {
                 ui: v.ui(),
                 errors: Errors::from_api(v.lang, &e),
@@ -121,6 +124,7 @@ pub struct CodeForm {
 pub async fn check_code(
     State(state): State<AppState>,
     mut v: Visitor,
+    client: ClientAddr,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Result<Response, Response> {
     let Form(form) = form.map_err(|_| bad_form(&v))?;
@@ -131,7 +135,7 @@ pub async fn check_code(
         national_id: form.national_id.clone(),
         code: form.code,
     };
-    match citizen_verify(State(state), ApiJson(request)).await {
+    match citizen_verify(State(state), client, ApiJson(request)).await {
         Ok(token) => {
             v.start_session(&token.token, ttl);
             Ok(v.redirect(&next))
@@ -142,9 +146,9 @@ pub async fn check_code(
             for shown in &mut errors.list {
                 shown.field = "code".to_owned();
             }
-            Ok(render(
+            Ok(render_refused(
                 &v,
-                e.status,
+                &e,
                 CodePage {
                     ui: v.ui(),
                     errors,

@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::client_addr::ClientAddr;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiJson;
+use crate::limits::ClientBudget;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -95,6 +97,32 @@ fn too_many_codes(window_secs: i64) -> ApiError {
     .retry_after(window_secs as u64)
 }
 
+fn too_many_from_client(retry_after_secs: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_requests_from_client",
+        "Too many sign-in requests from this network",
+        "وصلتنا طلبات دخول كثيرة من شبكتك خلال وقت قصير؛ انتظر قليلًا ثم حاول مرة أخرى",
+        "We have had many sign-in requests from your network in a short time; wait a while and try again",
+    )
+    .retry_after(retry_after_secs)
+}
+
+/// Takes one request from the client's `budget` on this node (`client_*` settings), or
+/// refuses with `429 too_many_requests_from_client`. The first step of every sign-in
+/// handler, before any store work, so a refusal says nothing about the IDs, numbers or
+/// usernames named.
+pub fn take_from_client(
+    state: &AppState,
+    client: ClientAddr,
+    budget: ClientBudget,
+) -> ApiResult<()> {
+    state
+        .client_windows
+        .try_take(budget, client.limit_key(), state.now_ms(), &state.settings)
+        .map_err(too_many_from_client)
+}
+
 fn sms_busy() -> ApiError {
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -114,14 +142,21 @@ fn field_error(field: &str, code: &str, ar: String, en: String) -> ApiError {
 ///
 /// The answer is the same whether or not the number matches the one registered for the
 /// national ID, so the endpoint does not reveal who is registered with which number.
+/// Besides the limits per national ID and per number (`429 too_many_codes`), each client
+/// (IP address, or IPv6 /64) may ask for a limited number of codes in a window, whatever it
+/// names (`429 too_many_requests_from_client`).
 #[utoipa::path(post, path = "/auth/citizen/otp", tag = "sign-in", request_body = OtpRequest,
     responses((status = 202, body = OtpSent),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn citizen_otp(
     State(state): State<AppState>,
+    client: ClientAddr,
     ApiJson(req): ApiJson<OtpRequest>,
 ) -> ApiResult<(StatusCode, Json<OtpSent>)> {
+    // Every request, valid or not, registered or not: one client cycling IDs and numbers
+    // meets this limit whatever the store holds.
+    take_from_client(&state, client, ClientBudget::CodeRequests)?;
     let now = state.now_ms();
     let mut errors = Vec::new();
     let national_id = state
@@ -254,14 +289,20 @@ pub async fn citizen_otp(
 }
 
 /// Exchanges the code for a bearer token.
+///
+/// Each client (IP address, or IPv6 /64) has a budget of sign-in attempts per window, shared
+/// with officer sign-in (`429 too_many_requests_from_client`).
 #[utoipa::path(post, path = "/auth/citizen/verify", tag = "sign-in", request_body = VerifyRequest,
     responses((status = 200, body = TokenResponse),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn citizen_verify(
     State(state): State<AppState>,
+    client: ClientAddr,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
+    take_from_client(&state, client, ClientBudget::SignInAttempts)?;
     let now = state.now_ms();
     let national_id = state
         .country
@@ -368,14 +409,20 @@ async fn issue_token(state: &AppState, user: User) -> ApiResult<TokenResponse> {
 }
 
 /// Officer sign-in with username and password.
+///
+/// Failed attempts are limited per username (`429 too_many_attempts`), and all attempts per
+/// client, with citizens' code checks (`429 too_many_requests_from_client`).
 #[utoipa::path(post, path = "/auth/officer/login", tag = "sign-in", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn officer_login(
     State(state): State<AppState>,
+    client: ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
+    // Per client before per username: one client guessing across usernames meets this.
+    take_from_client(&state, client, ClientBudget::SignInAttempts)?;
     let now = state.now_ms();
     let settings = &state.settings;
     let username = req.username.trim().to_lowercase();

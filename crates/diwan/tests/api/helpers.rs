@@ -192,6 +192,7 @@ pub fn node_options(data_dir: &Path) -> NodeOptions {
         max_upload_bytes: 10 * 1024 * 1024,
         trust: Default::default(),
         plain_http_cookies_on_loopback: true,
+        client_limits: Default::default(),
     }
 }
 

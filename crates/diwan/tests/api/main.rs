@@ -18,6 +18,7 @@ const BACKEND: helpers::Backend = helpers::Backend::Sqlite;
 
 mod applying;
 mod catalogue;
+mod client_limits;
 mod documents;
 mod enrolment;
 mod errors;

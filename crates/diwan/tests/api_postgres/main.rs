@@ -17,6 +17,8 @@ const BACKEND: helpers::Backend = helpers::Backend::Postgres;
 mod applying;
 #[path = "../api/catalogue.rs"]
 mod catalogue;
+#[path = "../api/client_limits.rs"]
+mod client_limits;
 #[path = "../api/documents.rs"]
 mod documents;
 #[path = "../api/enrolment.rs"]
