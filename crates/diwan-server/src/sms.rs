@@ -55,6 +55,19 @@ impl SmsChannel for FileOutbox {
     }
 }
 
+/// Hands a text to `channel` without making the request wait for it: how long a gateway takes
+/// must not tell a caller whether a text went out (a code goes only to the number registered
+/// for an ID, and the answer is the same either way). A failed send is logged without the
+/// number or the text, and the citizen asks again; a channel's errors must not carry them.
+pub fn send_detached(channel: &std::sync::Arc<dyn SmsChannel>, to_e164: &str, text: &str) {
+    let send = channel.send(to_e164, text);
+    tokio::spawn(async move {
+        if let Err(cause) = send.await {
+            tracing::warn!(%cause, "a text message could not be sent");
+        }
+    });
+}
+
 /// How many texts this node may send per minute, whoever asks: a cap on what a flood of
 /// sign-in requests (many IDs, many numbers) can cost in SMS fees. A token bucket refilled
 /// continuously; in memory, so N nodes send at most N times the budget.
@@ -105,6 +118,40 @@ impl SmsBudget {
             *state = (refilled, now_ms);
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod detached_tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::{SmsChannel, SmsFuture, send_detached};
+
+    /// A gateway that takes its time, then reports what it sent.
+    struct SlowGateway(tokio::sync::mpsc::UnboundedSender<String>);
+
+    impl SmsChannel for SlowGateway {
+        fn send(&self, to_e164: &str, _text: &str) -> SmsFuture {
+            let sent = self.0.clone();
+            let to = to_e164.to_owned();
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                sent.send(to).map_err(|e| e.to_string())
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn the_caller_does_not_wait_for_the_gateway_and_the_text_still_goes() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let channel: Arc<dyn SmsChannel> = Arc::new(SlowGateway(tx));
+        let started = tokio::time::Instant::now();
+        send_detached(&channel, "+201001234567", "code");
+        assert!(started.elapsed() < Duration::from_millis(100));
+        assert!(rx.try_recv().is_err(), "not sent yet");
+        let sent = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+        assert_eq!(sent.ok().flatten().as_deref(), Some("+201001234567"));
     }
 }
 

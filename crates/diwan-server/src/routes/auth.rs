@@ -272,11 +272,8 @@ pub async fn citizen_otp(
         let text = format!(
             "رمز الدخول إلى ديوان: {code}. لا تشاركه مع أحد. Diwan sign-in code: {code}. Do not share it."
         );
-        state
-            .sms
-            .send(phone.e164(), &text)
-            .await
-            .map_err(ApiError::unavailable)?;
+        // Not awaited: the answer must take as long whether or not a text goes out.
+        crate::sms::send_detached(&state.sms, phone.e164(), &text);
     }
     Ok((
         StatusCode::ACCEPTED,
