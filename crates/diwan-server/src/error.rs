@@ -182,6 +182,16 @@ impl ApiError {
         e
     }
 
+    /// The stable code, for a caller that handles one kind of problem itself.
+    pub fn code(&self) -> &'static str {
+        self.0.code
+    }
+
+    /// The messages, Arabic then English.
+    pub fn messages(&self) -> (&str, &str) {
+        (&self.0.message_ar, &self.0.message_en)
+    }
+
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
         let mut e = ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

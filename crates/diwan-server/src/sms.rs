@@ -55,15 +55,22 @@ impl SmsChannel for FileOutbox {
     }
 }
 
-/// Hands a text to `channel` without making the request wait for it: how long a gateway takes
-/// must not tell a caller whether a text went out (a code goes only to the number registered
-/// for an ID, and the answer is the same either way). A failed send is logged without the
-/// number or the text, and the citizen asks again; a channel's errors must not carry them.
+/// How long a gateway may take over one text before it counts as failed: a hung gateway must
+/// not pile up waiting sends without end.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Hands a text to `channel` without making the request wait for it: a gateway's latency
+/// (hundreds of milliseconds) must not tell a caller whether a text went out (a code goes
+/// only to the number registered for an ID, and the answer is the same either way). A failed
+/// or timed-out send is logged without the number or the text, and the citizen asks again; a
+/// channel's errors must not carry them.
 pub fn send_detached(channel: &std::sync::Arc<dyn SmsChannel>, to_e164: &str, text: &str) {
     let send = channel.send(to_e164, text);
     tokio::spawn(async move {
-        if let Err(cause) = send.await {
-            tracing::warn!(%cause, "a text message could not be sent");
+        match tokio::time::timeout(SEND_TIMEOUT, send).await {
+            Ok(Ok(())) => {}
+            Ok(Err(cause)) => tracing::warn!(%cause, "a text message could not be sent"),
+            Err(_) => tracing::warn!("a text message timed out at the gateway"),
         }
     });
 }

@@ -300,8 +300,23 @@ pub async fn read(
                 ));
                 continue;
             };
-            let meta = crate::routes::uploads::store(state, caller, filename, content_type, &bytes)
-                .await?;
+            let stored =
+                crate::routes::uploads::store(state, caller, filename, content_type, &bytes).await;
+            let meta = match stored {
+                Ok(meta) => meta,
+                // Over the day's quota: said beside the field, and the form is kept.
+                Err(e) if e.code() == "upload_quota_reached" => {
+                    let (ar, en) = e.messages();
+                    posted.errors.push(FieldError::new(
+                        &field.id,
+                        "upload_quota_reached",
+                        format!("«{}»: {ar}", label.ar),
+                        format!("{}: {en}", label.en),
+                    ));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             posted.values.text.insert(field.id.clone(), meta.id.clone());
             posted.values.uploads.insert(
                 field.id.clone(),

@@ -47,6 +47,7 @@ macro_rules! suite_tests {
             concurrency::failing_writes_fail_alone_in_a_burst,
             concurrency::concurrent_retries_with_one_key_create_one_application,
             concurrency::concurrent_actions_on_one_application_let_one_win,
+            concurrency::concurrent_uploads_cannot_all_pass_the_quota,
             ledger::every_change_has_its_leaf_in_order,
             ledger::proofs_come_from_stored_nodes,
             ledger::a_certificate_is_revoked_once_with_its_leaf,

@@ -204,3 +204,35 @@ pub async fn concurrent_actions_on_one_application_let_one_win(store: Arc<dyn St
     assert_eq!(store.get_application("app-1").await.expect("get"), *won);
     assert_eq!(store.list_events("app-1").await.expect("events").len(), 2);
 }
+
+/// Uploads of one owner sent together, on separate connections, cannot all pass the quota:
+/// exactly as many as it allows are stored, the rest are refused.
+pub async fn concurrent_uploads_cannot_all_pass_the_quota(store: Arc<dyn Store>) {
+    let alice = citizen(&*store, 1).await;
+    let quota = diwan_store::UploadQuota {
+        since: T0 - 1_000,
+        max_files: 3,
+        max_bytes: 1_000_000,
+    };
+    let results = burst(20, |n| {
+        let store = Arc::clone(&store);
+        let upload = diwan_store::NewUpload {
+            id: format!("scan-{n:02}"),
+            owner_id: alice.id.clone(),
+            filename: format!("scan-{n:02}.pdf"),
+            content_type: "application/pdf".to_owned(),
+            sha256: format!("sha256-{n}"),
+            bytes: vec![b'x'; 10],
+            at: T0,
+            quota: Some(quota),
+        };
+        async move { store.put_upload(upload).await }
+    })
+    .await;
+    let stored = results.iter().filter(|(_, r)| r.is_ok()).count();
+    let refused = results
+        .iter()
+        .filter(|(_, r)| matches!(r, Err(StoreError::UploadQuotaReached { .. })))
+        .count();
+    assert_eq!((stored, refused), (3, 17));
+}
