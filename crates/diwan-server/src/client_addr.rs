@@ -74,14 +74,17 @@ fn is_trusted(ip: IpAddr, trusted_proxies: &[IpNet]) -> bool {
 }
 
 /// Every hop of every `X-Forwarded-For` line, in order; `None` for one that is not an
-/// address.
+/// address. A line is split on its raw bytes, so bytes that are not visible ASCII spoil only
+/// their own hop: a client's `\xff` that a proxy merged into one line with the address it
+/// saw must not hide that address.
 fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
     let mut hops = Vec::new();
     for line in headers.get_all(X_FORWARDED_FOR) {
-        match line.to_str() {
-            Ok(text) => hops.extend(text.split(',').map(parse_hop)),
-            Err(_) => hops.push(None),
-        }
+        hops.extend(
+            line.as_bytes()
+                .split(|b| *b == b',')
+                .map(|hop| std::str::from_utf8(hop).ok().and_then(parse_hop)),
+        );
     }
     hops
 }
@@ -106,7 +109,22 @@ fn parse_hop(text: &str) -> Option<IpAddr> {
 
 /// One `trusted_proxies` entry: a CIDR block (`10.0.0.0/8`, `2001:db8::/32`) or a single
 /// address. An IPv4-mapped IPv6 block is read as the IPv4 block it maps, as addresses are.
+/// A block of every address (a prefix of 0) is refused: it would let any client name any
+/// address it likes and so escape its limits.
 pub fn parse_trusted_proxy(text: &str) -> Result<IpNet, String> {
+    let net = parse_block(text)?;
+    if net.prefix_len() == 0 {
+        return Err(format!(
+            "trusted_proxies: {:?} covers every address (a prefix of 0), so any client could \
+             name itself any address; list only the proxies' own addresses or subnets",
+            text.trim()
+        ));
+    }
+    Ok(net)
+}
+
+/// A `trusted_proxies` entry as a block, IPv4-mapped blocks read as IPv4.
+fn parse_block(text: &str) -> Result<IpNet, String> {
     let text = text.trim();
     let net = text
         .parse::<IpNet>()
@@ -263,6 +281,38 @@ mod tests {
         );
     }
 
+    /// The client of a request from `peer` carrying one raw `X-Forwarded-For` line.
+    fn client_of_raw(peer: &str, line: &[u8]) -> IpAddr {
+        let mut h = HeaderMap::new();
+        h.append(X_FORWARDED_FOR, HeaderValue::from_bytes(line).unwrap());
+        ClientAddr::resolve(ip(peer), &h, &nets(PROXIES))
+            .ip()
+            .unwrap()
+    }
+
+    #[test]
+    fn bytes_that_are_not_ascii_spoil_only_their_own_hop() {
+        // A client sent `\xff`; the proxy appended the address it saw to the same line.
+        assert_eq!(
+            client_of_raw("10.0.0.2", b"\xff, 203.0.113.9"),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_of_raw("10.0.0.2", b"1.2.3.4\xfe\xff, 203.0.113.9, 10.0.0.1"),
+            ip("203.0.113.9")
+        );
+        // Right of the client, such a hop still stops the walk at the last address read.
+        assert_eq!(
+            client_of_raw("10.0.0.2", b"203.0.113.9, \xff, 10.0.0.1"),
+            ip("10.0.0.1")
+        );
+        // Multi-byte UTF-8 within a hop is not an address either.
+        assert_eq!(
+            client_of_raw("10.0.0.2", "١٢٣, 203.0.113.9".as_bytes()),
+            ip("203.0.113.9")
+        );
+    }
+
     #[test]
     fn hops_with_ports_and_brackets_are_read() {
         assert_eq!(
@@ -291,8 +341,8 @@ mod tests {
         );
         // Not mapped: stays IPv6.
         assert_eq!(
-            parse_trusted_proxy("::/0"),
-            Ok("::/0".parse::<IpNet>().unwrap())
+            parse_trusted_proxy("::/64"),
+            Ok("::/64".parse::<IpNet>().unwrap())
         );
     }
 
@@ -322,6 +372,10 @@ mod tests {
         );
         for bad in [
             "10.0.0.0/33",
+            "0.0.0.0/0",
+            "::/0",
+            "::ffff:0.0.0.0/96",
+            "1.2.3.4/0",
             "10.0.0/8",
             "proxy.internal",
             "",
@@ -330,5 +384,14 @@ mod tests {
             let e = parse_trusted_proxy(bad).unwrap_err();
             assert!(e.contains("trusted_proxies") && e.contains(bad), "{e}");
         }
+        for every in ["0.0.0.0/0", "::/0", "::ffff:0.0.0.0/96"] {
+            let e = parse_trusted_proxy(every).unwrap_err();
+            assert!(e.contains("every address"), "{e}");
+        }
+        // The smallest prefix that is not everything is still a block.
+        assert_eq!(
+            parse_trusted_proxy("::ffff:0.0.0.0/97"),
+            Ok("0.0.0.0/1".parse().unwrap())
+        );
     }
 }

@@ -132,6 +132,7 @@ pub async fn build_state_with_clock(
     let client = &options.client_limits;
     settings.client_code_requests_per_window = client.code_requests_per_window;
     settings.client_sign_in_attempts_per_window = client.sign_in_attempts_per_window;
+    settings.client_officer_attempts_per_window = client.officer_attempts_per_window;
     settings.client_window_secs = client.window_secs;
     settings.trusted_proxies = client.trusted_proxies.clone();
     let sms = FileOutbox::new(options.data_dir.join("outbox").join("sms.jsonl"))?;

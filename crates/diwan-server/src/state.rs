@@ -76,9 +76,13 @@ pub struct ServerSettings {
     /// code requests per `client_window_secs`, whatever the national IDs and numbers named,
     /// so one client cannot probe who is registered or spend many citizens' daily codes.
     pub client_code_requests_per_window: u32,
-    /// Per client and per node: code checks and officer password attempts together per
-    /// `client_window_secs`, so one client cannot guess across many accounts.
+    /// Per client and per node: citizens' code checks per `client_window_secs`, so one
+    /// client cannot guess across many citizens' codes. A right code gives its attempt back.
     pub client_sign_in_attempts_per_window: u32,
+    /// Per client and per node: officers' password attempts per `client_window_secs`, a
+    /// budget of their own so citizens on an office's shared address cannot lock officers
+    /// out (nor officers citizens). A right password gives its attempt back.
+    pub client_officer_attempts_per_window: u32,
     pub client_window_secs: i64,
     /// Reverse proxies and load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -107,6 +111,7 @@ impl ServerSettings {
             sms_per_minute: 600,
             client_code_requests_per_window: client.code_requests_per_window,
             client_sign_in_attempts_per_window: client.sign_in_attempts_per_window,
+            client_officer_attempts_per_window: client.officer_attempts_per_window,
             client_window_secs: client.window_secs,
             trusted_proxies: client.trusted_proxies,
         }

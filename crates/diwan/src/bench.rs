@@ -255,6 +255,7 @@ async fn scenario_run(
         client_limits: diwan_server::limits::ClientLimitOptions {
             code_requests_per_window: u32::MAX,
             sign_in_attempts_per_window: u32::MAX,
+            officer_attempts_per_window: u32::MAX,
             ..Default::default()
         },
     };

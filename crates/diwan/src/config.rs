@@ -51,8 +51,10 @@ pub struct Config {
     pub certificate_key_rotations: Vec<String>,
     /// Sign-in code requests per client address (an IPv6 /64) per window, per node.
     pub client_code_requests_per_window: u32,
-    /// Code checks and officer password attempts per client address per window, per node.
+    /// Citizens' code checks per client address per window, per node.
     pub client_sign_in_attempts_per_window: u32,
+    /// Officers' password attempts per client address per window, per node.
+    pub client_officer_attempts_per_window: u32,
     pub client_window_secs: i64,
     /// Proxies whose `X-Forwarded-For` names the client: CIDR blocks or addresses.
     pub trusted_proxies: Vec<String>,
@@ -100,6 +102,7 @@ impl Default for Config {
             certificate_key_rotations: Vec::new(),
             client_code_requests_per_window: client.code_requests_per_window,
             client_sign_in_attempts_per_window: client.sign_in_attempts_per_window,
+            client_officer_attempts_per_window: client.officer_attempts_per_window,
             client_window_secs: client.window_secs,
             trusted_proxies: Vec::new(),
         }
@@ -137,6 +140,7 @@ impl Config {
         let limits = ClientLimitOptions {
             code_requests_per_window: self.client_code_requests_per_window,
             sign_in_attempts_per_window: self.client_sign_in_attempts_per_window,
+            officer_attempts_per_window: self.client_officer_attempts_per_window,
             window_secs: self.client_window_secs,
             trusted_proxies,
         };
@@ -243,13 +247,16 @@ certificate_issuer = "Diwan"
 certificate_key_rotations = []
 
 # Sign-in limits per client address (an IPv6 client by its /64), counted by
-# each node in memory: code requests, and code checks with officer password
-# attempts together, per window. They stop one client from cycling national
-# IDs or numbers to learn who is registered, spending many citizens' daily
-# codes, or guessing officer passwords across usernames. Many mobile users
-# can share one address (carrier-grade NAT): keep them generous.
+# each node in memory per window: code requests (asking again for the same
+# national ID does not count), citizens' code checks, and officers' password
+# attempts, each its own budget; a right code or password gives its attempt
+# back. They stop one client from cycling national IDs or numbers to learn
+# who is registered, spending many citizens' daily codes, or guessing codes
+# or officer passwords across accounts. Many mobile users can share one
+# address (carrier-grade NAT): keep them generous.
 client_code_requests_per_window = 30
 client_sign_in_attempts_per_window = 60
+client_officer_attempts_per_window = 60
 client_window_secs = 900
 
 # The reverse proxies and load balancers in front of Diwan, as CIDR blocks or
@@ -289,6 +296,10 @@ mod tests {
             parsed.client_sign_in_attempts_per_window,
             d.client_sign_in_attempts_per_window
         );
+        assert_eq!(
+            parsed.client_officer_attempts_per_window,
+            d.client_officer_attempts_per_window
+        );
         assert_eq!(parsed.client_window_secs, d.client_window_secs);
         assert_eq!(parsed.trusted_proxies, d.trusted_proxies);
         assert_eq!(
@@ -306,11 +317,14 @@ mod tests {
                 r#"
                 trusted_proxies = ["10.0.0.0/8", "192.0.2.10", "2001:db8::/32"]
                 client_code_requests_per_window = 5
+                client_officer_attempts_per_window = 7
                 "#,
             )?;
             let config = Config::load(Some(Path::new("diwan.toml"))).expect("loads");
             let limits = config.client_limits().expect("valid proxies");
             assert_eq!(limits.code_requests_per_window, 5);
+            assert_eq!(limits.officer_attempts_per_window, 7);
+            assert_eq!(limits.sign_in_attempts_per_window, 60);
             let read: Vec<String> = limits
                 .trusted_proxies
                 .iter()

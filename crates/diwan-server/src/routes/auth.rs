@@ -14,7 +14,7 @@ use crate::client_addr::ClientAddr;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiJson;
-use crate::limits::ClientBudget;
+use crate::limits::{ClientBudget, Taken};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -116,11 +116,17 @@ pub fn take_from_client(
     state: &AppState,
     client: ClientAddr,
     budget: ClientBudget,
-) -> ApiResult<()> {
+) -> ApiResult<Taken> {
     state
         .client_windows
         .try_take(budget, client.limit_key(), state.now_ms(), &state.settings)
         .map_err(too_many_from_client)
+}
+
+/// Gives a sign-in attempt back to the client's budget once it turned out right, so
+/// citizens and officers who sign in (on a shared address) do not use it up.
+fn give_back_to_client(state: &AppState, taken: Taken) {
+    state.client_windows.give_back(taken, &state.settings);
 }
 
 fn sms_busy() -> ApiError {
@@ -143,8 +149,9 @@ fn field_error(field: &str, code: &str, ar: String, en: String) -> ApiError {
 /// The answer is the same whether or not the number matches the one registered for the
 /// national ID, so the endpoint does not reveal who is registered with which number.
 /// Besides the limits per national ID and per number (`429 too_many_codes`), each client
-/// (IP address, or IPv6 /64) may ask for a limited number of codes in a window, whatever it
-/// names (`429 too_many_requests_from_client`).
+/// (IP address, or IPv6 /64) may ask for codes for a limited number of national IDs in a
+/// window, whatever it names (`429 too_many_requests_from_client`); asking again for the
+/// same ID does not count against it.
 #[utoipa::path(post, path = "/auth/citizen/otp", tag = "sign-in", request_body = OtpRequest,
     responses((status = 202, body = OtpSent),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -155,8 +162,17 @@ pub async fn citizen_otp(
     ApiJson(req): ApiJson<OtpRequest>,
 ) -> ApiResult<(StatusCode, Json<OtpSent>)> {
     // Every request, valid or not, registered or not: one client cycling IDs and numbers
-    // meets this limit whatever the store holds.
-    take_from_client(&state, client, ClientBudget::CodeRequests)?;
+    // meets this limit whatever the store holds. Only a national ID it has not asked for in
+    // the window counts; the store limits the codes for one ID.
+    state
+        .client_windows
+        .try_take_code_request(
+            client.limit_key(),
+            &req.national_id,
+            state.now_ms(),
+            &state.settings,
+        )
+        .map_err(too_many_from_client)?;
     let now = state.now_ms();
     let mut errors = Vec::new();
     let national_id = state
@@ -287,8 +303,8 @@ pub async fn citizen_otp(
 
 /// Exchanges the code for a bearer token.
 ///
-/// Each client (IP address, or IPv6 /64) has a budget of sign-in attempts per window, shared
-/// with officer sign-in (`429 too_many_requests_from_client`).
+/// Each client (IP address, or IPv6 /64) has a budget of code checks per window
+/// (`429 too_many_requests_from_client`); a right code gives its attempt back.
 #[utoipa::path(post, path = "/auth/citizen/verify", tag = "sign-in", request_body = VerifyRequest,
     responses((status = 200, body = TokenResponse),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -299,7 +315,7 @@ pub async fn citizen_verify(
     client: ClientAddr,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
-    take_from_client(&state, client, ClientBudget::SignInAttempts)?;
+    let taken = take_from_client(&state, client, ClientBudget::SignInAttempts)?;
     let now = state.now_ms();
     let national_id = state
         .country
@@ -382,6 +398,8 @@ pub async fn citizen_verify(
                 .await?
         }
     };
+    // The right code: its attempt goes back (one success, never the whole count).
+    give_back_to_client(&state, taken);
     issue_token(&state, user).await.map(Json)
 }
 
@@ -407,8 +425,9 @@ async fn issue_token(state: &AppState, user: User) -> ApiResult<TokenResponse> {
 
 /// Officer sign-in with username and password.
 ///
-/// Failed attempts are limited per username (`429 too_many_attempts`), and all attempts per
-/// client, with citizens' code checks (`429 too_many_requests_from_client`).
+/// Failed attempts are limited per username (`429 too_many_attempts`), and attempts per
+/// client, in a budget apart from citizens' code checks, a right password giving its attempt
+/// back (`429 too_many_requests_from_client`).
 #[utoipa::path(post, path = "/auth/officer/login", tag = "sign-in", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -419,7 +438,7 @@ pub async fn officer_login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
     // Per client before per username: one client guessing across usernames meets this.
-    take_from_client(&state, client, ClientBudget::SignInAttempts)?;
+    let taken = take_from_client(&state, client, ClientBudget::OfficerAttempts)?;
     let now = state.now_ms();
     let settings = &state.settings;
     let username = req.username.trim().to_lowercase();
@@ -467,6 +486,7 @@ pub async fn officer_login(
     match user {
         Some(user) if ok => {
             state.login_limiter.succeeded(&username);
+            give_back_to_client(&state, taken);
             issue_token(&state, user).await.map(Json)
         }
         // The attempt reserved in `try_begin` stays counted as a failure.

@@ -1,7 +1,9 @@
 //! Per-client limits on sign-in: one client (an address, or an IPv6 /64) gets a budget of code
-//! requests and one of sign-in attempts per window, whatever national IDs, numbers or
-//! usernames it names; `X-Forwarded-For` names the client only when a trusted proxy sends it.
-//! Small budgets are set per node; every request of a test comes from 127.0.0.1.
+//! requests (new national IDs only), one of citizens' code checks and one of officers'
+//! password attempts per window, whatever national IDs, numbers or usernames it names; a
+//! right code or password gives its attempt back. `X-Forwarded-For` names the client only
+//! when a trusted proxy sends it. Small budgets are set per node; every request of a test
+//! comes from 127.0.0.1.
 
 use reqwest::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
 use reqwest::{Response, StatusCode};
@@ -21,9 +23,9 @@ fn phone(n: u32) -> String {
     format!("0101000{n:04}")
 }
 
-/// A node whose clients may ask for `codes` codes and make `attempts` sign-in attempts per
-/// window, behind the `trusted` proxies.
-async fn spawn(codes: u32, attempts: u32, trusted: &[&str]) -> Option<TestApp> {
+/// A node whose clients may ask for codes for `codes` national IDs, make `attempts` code
+/// checks and `officer` password attempts per window, behind the `trusted` proxies.
+async fn spawn(codes: u32, attempts: u32, officer: u32, trusted: &[&str]) -> Option<TestApp> {
     let trusted: Vec<_> = trusted
         .iter()
         .map(|n| diwan_server::client_addr::parse_trusted_proxy(n).expect("a CIDR block"))
@@ -31,6 +33,7 @@ async fn spawn(codes: u32, attempts: u32, trusted: &[&str]) -> Option<TestApp> {
     spawn_app_with(|o| {
         o.client_limits.code_requests_per_window = codes;
         o.client_limits.sign_in_attempts_per_window = attempts;
+        o.client_limits.officer_attempts_per_window = officer;
         o.client_limits.trusted_proxies = trusted;
     })
     .await
@@ -68,7 +71,7 @@ async fn assert_refused(response: Response) -> (u64, Value) {
 
 #[tokio::test]
 async fn one_address_cycling_national_ids_and_numbers_is_limited() {
-    let Some(app) = spawn(3, 60, &[]).await else {
+    let Some(app) = spawn(3, 60, 60, &[]).await else {
         return;
     };
     for n in 1..=3 {
@@ -120,7 +123,7 @@ async fn one_address_cycling_national_ids_and_numbers_is_limited() {
 
 #[tokio::test]
 async fn without_trusted_proxies_a_forwarded_for_header_changes_nothing() {
-    let Some(app) = spawn(2, 60, &[]).await else {
+    let Some(app) = spawn(2, 60, 60, &[]).await else {
         return;
     };
     for (n, spoofed) in [(1, "203.0.113.1"), (2, "203.0.113.2")] {
@@ -135,7 +138,7 @@ async fn without_trusted_proxies_a_forwarded_for_header_changes_nothing() {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() {
-    let Some(app) = spawn(2, 60, &["127.0.0.1/32"]).await else {
+    let Some(app) = spawn(2, 60, 60, &["127.0.0.1/32"]).await else {
         return;
     };
     let accepted = |r: Response| {
@@ -164,13 +167,15 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() {
 
 #[tokio::test]
 async fn officer_passwords_across_usernames_meet_the_client_limit() {
-    let Some(app) = spawn(30, 3, &[]).await else {
+    let Some(app) = spawn(30, 60, 3, &[]).await else {
         return;
     };
-    // A real account, signed in with the right password: an attempt like any other.
-    let token = app.officer_token("moi_civil_status", "clerk").await;
-    assert!(!token.is_empty());
-    for username in ["a.clerk", "b.clerk"] {
+    // A real account, signed in with the right password: the attempt is given back.
+    for _ in 0..5 {
+        let token = app.officer_token("moi_civil_status", "clerk").await;
+        assert!(!token.is_empty());
+    }
+    for username in ["a.clerk", "b.clerk", "c.clerk"] {
         assert_problem(
             app.login(username, "guess").await,
             StatusCode::UNAUTHORIZED,
@@ -179,7 +184,7 @@ async fn officer_passwords_across_usernames_meet_the_client_limit() {
         .await;
     }
     // Each username has failed once (its own limit is 10), but the client has used its three.
-    let (wait, _) = assert_refused(app.login("c.clerk", "guess").await).await;
+    let (wait, _) = assert_refused(app.login("d.clerk", "guess").await).await;
     assert!(wait > 0 && wait <= 900, "{wait}");
     assert_refused(
         app.login(
@@ -192,23 +197,124 @@ async fn officer_passwords_across_usernames_meet_the_client_limit() {
 }
 
 #[tokio::test]
-async fn code_checks_and_password_attempts_share_one_budget() {
-    let Some(app) = spawn(30, 2, &[]).await else {
+async fn a_right_code_gives_its_attempt_back() {
+    let Some(app) = spawn(30, 2, 60, &[]).await else {
         return;
     };
-    assert_problem(
-        app.verify(NID_A, "123456").await,
-        StatusCode::UNAUTHORIZED,
-        "no_live_code",
-    )
-    .await;
-    assert_problem(
-        app.login("a.clerk", "guess").await,
-        StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
-    )
-    .await;
-    assert_refused(app.verify(&nid(1), "123456").await).await;
+    // Three sign-ins with the right code from one address with a budget of two checks.
+    for _ in 0..3 {
+        assert!(!app.citizen_token(NID_A, PHONE_A).await.is_empty());
+    }
+    // Wrong checks still count: the budget of two is whole, and then spent.
+    for _ in 0..2 {
+        assert_problem(
+            app.verify(&nid(1), "123456").await,
+            StatusCode::UNAUTHORIZED,
+            "no_live_code",
+        )
+        .await;
+    }
+    assert_refused(app.verify(&nid(2), "123456").await).await;
+}
+
+#[tokio::test]
+async fn citizens_spent_code_checks_do_not_block_officers() {
+    let Some(app) = spawn(30, 2, 2, &[]).await else {
+        return;
+    };
+    // Citizens on an office's shared address spend their code checks...
+    for n in 1..=2 {
+        assert_problem(
+            app.verify(&nid(n), "123456").await,
+            StatusCode::UNAUTHORIZED,
+            "no_live_code",
+        )
+        .await;
+    }
+    assert_refused(app.verify(&nid(3), "123456").await).await;
+    // ...and an officer at the same address still signs in.
+    let token = app.officer_token("moi_civil_status", "clerk").await;
+    assert!(!token.is_empty());
+    for username in ["a.clerk", "b.clerk"] {
+        assert_problem(
+            app.login(username, "guess").await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    assert_refused(app.login("c.clerk", "guess").await).await;
+}
+
+#[tokio::test]
+async fn officers_spent_attempts_do_not_block_code_checks() {
+    let Some(app) = spawn(30, 2, 2, &[]).await else {
+        return;
+    };
+    for username in ["a.clerk", "b.clerk"] {
+        assert_problem(
+            app.login(username, "guess").await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    assert_refused(app.login("c.clerk", "guess").await).await;
+    for n in 1..=2 {
+        assert_problem(
+            app.verify(&nid(n), "123456").await,
+            StatusCode::UNAUTHORIZED,
+            "no_live_code",
+        )
+        .await;
+    }
+    assert_refused(app.verify(&nid(3), "123456").await).await;
+}
+
+#[tokio::test]
+async fn asking_again_for_the_same_national_id_does_not_spend_the_budget() {
+    let Some(app) = spawn(2, 60, 60, &[]).await else {
+        return;
+    };
+    // One citizen asking many times (a slow text, an impatient thumb): the store's limit
+    // per ID answers, never the client's.
+    for i in 0..10 {
+        let national_id = if i % 2 == 0 {
+            NID_A.to_string()
+        } else {
+            format!(" {NID_A} ")
+        };
+        let response = app
+            .post_json(
+                "/auth/citizen/otp",
+                None,
+                &json!({ "national_id": national_id, "phone": PHONE_A }),
+            )
+            .await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("JSON");
+        assert_ne!(body["code"], CODE, "request {i}: {body}");
+        if i < 3 {
+            assert_eq!(status, StatusCode::ACCEPTED, "request {i}: {body}");
+        } else {
+            assert_eq!(body["code"], "too_many_codes", "request {i}: {body}");
+        }
+    }
+    // A second ID takes the second place; a third is refused, and stays refused.
+    assert_eq!(
+        request_code(&app, None, 1).await.status(),
+        StatusCode::ACCEPTED
+    );
+    for n in [2, 2, 3] {
+        assert_refused(request_code(&app, None, n).await).await;
+    }
+    // The IDs already asked for still are not refused by the client's budget.
+    assert_eq!(
+        request_code(&app, None, 1).await.status(),
+        StatusCode::ACCEPTED
+    );
+    let again = app.request_code(NID_A, PHONE_A).await;
+    assert_problem(again, StatusCode::TOO_MANY_REQUESTS, "too_many_codes").await;
 }
 
 /// A portal form's CSRF token and the browser cookie it is bound to, from `GET path`.
@@ -252,7 +358,7 @@ async fn post_form(app: &TestApp, path: &str, cookie: &str, body: String) -> Res
 
 #[tokio::test]
 async fn the_portals_sign_in_pages_count_against_the_same_budgets() {
-    let Some(app) = spawn(2, 1, &[]).await else {
+    let Some(app) = spawn(2, 1, 1, &[]).await else {
         return;
     };
     // One code through the API, one through the portal: the budget of two is spent.
