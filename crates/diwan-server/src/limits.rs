@@ -358,10 +358,10 @@ impl ClientWindows {
         self.window(taken.budget, settings).0.give_back(&taken.key);
     }
 
-    /// A code request of the client `key` naming `national_id` (as given): the first for
-    /// that ID in the window takes from the client's code-request budget, and asking again
-    /// for the same ID does not (the store limits codes per ID). The ID is kept only as a
-    /// keyed hash.
+    /// A code request of the client `key` naming `national_id` (as typed; digits folded,
+    /// spaces and dashes dropped): the first for that ID in the window takes from the
+    /// client's code-request budget, and asking again for the same ID does not (the store
+    /// limits codes per ID). The ID is kept only as a keyed hash.
     pub fn try_take_code_request(
         &self,
         key: IpAddr,
@@ -369,7 +369,13 @@ impl ClientWindows {
         now_ms: i64,
         settings: &ServerSettings,
     ) -> Result<(), u64> {
-        let pair = (key, id_digest(&settings.secret.0, national_id.trim()));
+        // The ID as the store will know it: Eastern digits folded, spaces and dashes gone.
+        let folded: String = national_id
+            .chars()
+            .map(diwan_domain::digits::fold_digit)
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        let pair = (key, id_digest(&settings.secret.0, &folded));
         let window_ms = settings.client_window_secs.saturating_mul(1000);
         if self.requested_ids.wait_ms(&pair, now_ms, window_ms, 1) > 0 {
             return Ok(());

@@ -273,10 +273,14 @@ async fn asking_again_for_the_same_national_id_does_not_spend_the_budget() {
     // One citizen asking many times (a slow text, an impatient thumb): the store's limit
     // per ID answers, never the client's.
     for i in 0..10 {
-        let national_id = if i % 2 == 0 {
-            NID_A.to_string()
-        } else {
-            format!(" {NID_A} ")
+        // As typed: plain, padded, or in Eastern Arabic digits.
+        let national_id = match i % 3 {
+            0 => NID_A.to_string(),
+            1 => format!(" {NID_A} "),
+            _ => NID_A
+                .chars()
+                .map(|c| char::from_u32(0x0660 + c.to_digit(10).unwrap_or(0)).unwrap_or(c))
+                .collect(),
         };
         let response = app
             .post_json(
