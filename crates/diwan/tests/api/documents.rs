@@ -74,3 +74,112 @@ async fn a_citizen_uploads_at_most_forty_files_a_day() {
     // The quota is each citizen's own.
     app.upload_pdf(&b).await;
 }
+
+/// A page of the portal with the session's cookies: its HTML and the form's CSRF token.
+async fn portal_page(app: &TestApp, path: &str, cookies: &str) -> (String, String) {
+    let page = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .header(reqwest::header::COOKIE, cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "{path}");
+    let html = page.text().await.unwrap();
+    let csrf = html
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the CSRF token")
+        .to_owned();
+    (html, csrf)
+}
+
+/// `name=value` of every cookie a response sets.
+fn cookies_set(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn over_the_quota_the_portal_keeps_the_form_and_says_why_beside_the_file() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    let token = app.citizen_token(NID_A, PHONE_A).await;
+    for _ in 0..40 {
+        app.upload_pdf(&token).await;
+    }
+    // The same citizen signs in to the portal.
+    let first = app
+        .client
+        .get(format!("{}/sign-in", app.base))
+        .send()
+        .await
+        .unwrap();
+    let mut cookies = cookies_set(&first);
+    let html = first.text().await.unwrap();
+    let csrf = html
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let post = |path: &'static str, cookies: String, body: String| {
+        app.client
+            .post(format!("{}{path}", app.base))
+            .header(reqwest::header::COOKIE, cookies)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let sent = post(
+        "/sign-in",
+        cookies.join("; "),
+        format!("csrf={csrf}&next=%2F&national_id={NID_A}&phone={PHONE_A}"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sent.status(), StatusCode::OK);
+    let code = app.last_code_to(&e164(PHONE_A));
+    let signed_in = post(
+        "/sign-in/code",
+        cookies.join("; "),
+        format!("csrf={csrf}&next=%2F&national_id={NID_A}&code={code}"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        signed_in.status().is_redirection(),
+        "{}",
+        signed_in.status()
+    );
+    cookies.extend(cookies_set(&signed_in));
+    let cookies = cookies.join("; ");
+
+    let (_, csrf) = portal_page(&app, "/services/birth_certificate/apply", &cookies).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("holder_name", "محمد أحمد علي حسن")
+        .part(
+            "applicant_id_card",
+            reqwest::multipart::Part::bytes(pdf_bytes()).file_name("id-card.pdf"),
+        );
+    let answer = app
+        .client
+        .post(format!("{}/services/birth_certificate/apply", app.base))
+        .header(reqwest::header::COOKIE, &cookies)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status();
+    let html = answer.text().await.unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("رفعت اليوم أكثر مما يُسمح به"), "{html}");
+    assert!(html.contains("محمد أحمد علي حسن"), "what was typed is kept");
+}
