@@ -5,11 +5,13 @@
 //! when a trusted proxy sends it. Small budgets are set per node; every request of a test
 //! comes from 127.0.0.1.
 
-use reqwest::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
+use reqwest::header::{COOKIE, RETRY_AFTER};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{NID_A, PHONE_A, TestApp, assert_problem, has_arabic_letters, spawn_app_with};
+use crate::helpers::{
+    NID_A, PHONE_A, TestApp, assert_problem, has_arabic_letters, portal_form, spawn_app_with,
+};
 
 const CODE: &str = "too_many_requests_from_client";
 
@@ -315,34 +317,6 @@ async fn asking_again_for_the_same_national_id_does_not_spend_the_budget() {
     assert_problem(again, StatusCode::TOO_MANY_REQUESTS, "too_many_codes").await;
 }
 
-/// A portal form's CSRF token and the browser cookie it is bound to, from `GET path`.
-async fn portal_form(app: &TestApp, path: &str) -> (String, String) {
-    let page = app
-        .client
-        .get(format!("{}{path}", app.base))
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(page.status(), StatusCode::OK);
-    let cookie = page
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("diwan_browser="))
-        .and_then(|c| c.split(';').next())
-        .expect("the browser cookie")
-        .to_owned();
-    let html = page.text().await.expect("HTML");
-    let csrf = html
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the CSRF token")
-        .to_owned();
-    (cookie, csrf)
-}
-
 async fn post_form(app: &TestApp, path: &str, cookie: &str, body: String) -> Response {
     app.client
         .post(format!("{}{path}", app.base))
@@ -364,7 +338,8 @@ async fn the_portals_sign_in_pages_count_against_the_same_budgets() {
         request_code(&app, None, 1).await.status(),
         StatusCode::ACCEPTED
     );
-    let (cookie, csrf) = portal_form(&app, "/sign-in").await;
+    let (cookies, csrf) = portal_form(&app, "/sign-in", "").await;
+    let cookie = cookies.join("; ");
     let body = |n: u32| {
         format!(
             "csrf={csrf}&next=%2F&national_id={}&phone={}",
@@ -393,7 +368,8 @@ async fn the_portals_sign_in_pages_count_against_the_same_budgets() {
         "invalid_credentials",
     )
     .await;
-    let (cookie, csrf) = portal_form(&app, "/office/sign-in").await;
+    let (cookies, csrf) = portal_form(&app, "/office/sign-in", "").await;
+    let cookie = cookies.join("; ");
     let refused = post_form(
         &app,
         "/office/sign-in",

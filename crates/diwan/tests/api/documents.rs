@@ -75,36 +75,6 @@ async fn a_citizen_uploads_at_most_forty_files_a_day() {
     app.upload_pdf(&b).await;
 }
 
-/// A page of the portal with the session's cookies: its HTML and the form's CSRF token.
-async fn portal_page(app: &TestApp, path: &str, cookies: &str) -> (String, String) {
-    let page = app
-        .client
-        .get(format!("{}{path}", app.base))
-        .header(reqwest::header::COOKIE, cookies)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK, "{path}");
-    let html = page.text().await.unwrap();
-    let csrf = html
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the CSRF token")
-        .to_owned();
-    (html, csrf)
-}
-
-/// `name=value` of every cookie a response sets.
-fn cookies_set(response: &reqwest::Response) -> Vec<String> {
-    response
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
-        .collect()
-}
-
 #[tokio::test]
 async fn over_the_quota_the_portal_keeps_the_form_and_says_why_beside_the_file() {
     let Some(app) = spawn_app().await else {
@@ -115,20 +85,7 @@ async fn over_the_quota_the_portal_keeps_the_form_and_says_why_beside_the_file()
         app.upload_pdf(&token).await;
     }
     // The same citizen signs in to the portal.
-    let first = app
-        .client
-        .get(format!("{}/sign-in", app.base))
-        .send()
-        .await
-        .unwrap();
-    let mut cookies = cookies_set(&first);
-    let html = first.text().await.unwrap();
-    let csrf = html
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
+    let (mut cookies, csrf) = portal_form(&app, "/sign-in", "").await;
     let post = |path: &'static str, cookies: String, body: String| {
         app.client
             .post(format!("{}{path}", app.base))
@@ -161,7 +118,7 @@ async fn over_the_quota_the_portal_keeps_the_form_and_says_why_beside_the_file()
     cookies.extend(cookies_set(&signed_in));
     let cookies = cookies.join("; ");
 
-    let (_, csrf) = portal_page(&app, "/services/birth_certificate/apply", &cookies).await;
+    let (_, csrf) = portal_form(&app, "/services/birth_certificate/apply", &cookies).await;
     let form = reqwest::multipart::Form::new()
         .text("csrf", csrf)
         .text("holder_name", "محمد أحمد علي حسن")

@@ -632,3 +632,35 @@ pub fn actions(application: &Value) -> Vec<String> {
         .map(|a| a["action"].as_str().expect("action id").to_string())
         .collect()
 }
+
+/// `name=value` of every cookie a response sets.
+pub fn cookies_set(response: &Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect()
+}
+
+/// A portal page with a form, fetched with `cookies` (`""` for a new browser): the cookies
+/// it sets and the form's CSRF token.
+pub async fn portal_form(app: &TestApp, path: &str, cookies: &str) -> (Vec<String>, String) {
+    let page = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .header(reqwest::header::COOKIE, cookies)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK, "{path}");
+    let set = cookies_set(&page);
+    let html = page.text().await.expect("HTML");
+    let csrf = html
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the CSRF token")
+        .to_owned();
+    (set, csrf)
+}
