@@ -7,6 +7,7 @@
 
 mod check;
 mod check_workflow;
+mod elsewhere;
 mod form;
 mod support;
 mod workflow;
