@@ -106,6 +106,11 @@ const SERVICE_OWN_PART: f32 = 0.5;
 const SUBJECT: f32 = 0.6;
 const CONFIDENT_RARE_WORDS: f32 = 1.6;
 
+/// How telling a word found in `df` of `n` services is (BM25's IDF; always positive).
+fn bm25_idf(n: f32, df: f32) -> f32 {
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
 /// How much finding a word in a field says that the service is about it: its name or the
 /// words people use for it say so; its description less; its list of papers hardly.
 fn strength(field: f32) -> f32 {
@@ -260,13 +265,7 @@ impl SearchIndex {
             .collect();
         // A word only something done elsewhere uses weighs as a word of one service: the
         // most a word can weigh (`rare_word`).
-        let idf = df
-            .iter()
-            .map(|df| {
-                let df = df.max(1.0);
-                (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
-            })
-            .collect();
+        let idf = df.iter().map(|df| bm25_idf(n, df.max(1.0))).collect();
         let mut keys: HashMap<String, Vec<u32>> = HashMap::new();
         let mut fuzzy = FuzzyVocab::default();
         for (id, term) in terms.iter().enumerate() {
@@ -309,7 +308,7 @@ impl SearchIndex {
             idf,
             keys,
             fuzzy,
-            rare_word: (1.0 + (n - 0.5) / 1.5).ln(),
+            rare_word: bm25_idf(n, 1.0),
             steps,
         }
     }
@@ -421,7 +420,7 @@ impl SearchIndex {
                 .unwrap_or(0.0);
             if at.is_some() && strength >= min_strength {
                 let idf = self.idf.get(term as usize).copied().unwrap_or(0.0);
-                best = best.max(idf * sim * strength.max(f32::MIN_POSITIVE));
+                best = best.max(idf * sim * strength);
             }
         }
         best
